@@ -1,0 +1,135 @@
+// Package sandbox runs MCP servers in locked-down containers on the Docker
+// Engine API: hardened container specs, images and digests, stdio attach,
+// lifecycle, and reaping what an earlier run left behind.
+package sandbox
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/moby/moby/client"
+)
+
+// Engine is a connection to the Docker Engine on behalf of one Bulkhead home.
+type Engine struct {
+	cli *client.Client
+	// home is Bulkhead's state directory; containers are labelled with a
+	// hash of it so two installs on one engine never touch each other's.
+	home   string
+	homeID string
+	host   Host
+
+	mu       sync.Mutex
+	instance *instance // taken on first launch
+}
+
+// UnreachableError says the engine did not answer.
+type UnreachableError struct {
+	Host string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("cannot reach the Docker Engine at %s: %v; start Docker or set DOCKER_HOST, then run `bulkhead doctor`",
+		e.Host, oneLine(e.Err))
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Connect opens a client from the standard DOCKER_* environment, negotiates
+// the API version and checks that the engine answers.
+func Connect(ctx context.Context, home string) (*Engine, error) {
+	home, err := filepath.Abs(home)
+	if err != nil {
+		return nil, err
+	}
+	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("docker client: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := cli.Ping(pingCtx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+		cli.Close()
+		return nil, &UnreachableError{Host: cli.DaemonHost(), Err: err}
+	}
+	userHome, err := os.UserHomeDir()
+	if err != nil {
+		cli.Close()
+		return nil, fmt.Errorf("find the home directory: %w", err)
+	}
+	e := &Engine{
+		cli:    cli,
+		home:   home,
+		homeID: HomeID(home),
+		host:   Host{UserHome: userHome, StateDir: home},
+	}
+	if u, err := url.Parse(cli.DaemonHost()); err == nil && u.Scheme == "unix" {
+		e.host.EngineSocket = u.Path
+	}
+	return e, nil
+}
+
+// HomeID is the label value that marks the containers of a Bulkhead home.
+func HomeID(home string) string {
+	sum := sha256.Sum256([]byte(home))
+	return hex.EncodeToString(sum[:6])
+}
+
+// Client exposes the engine client for checks that need the raw API.
+func (e *Engine) Client() *client.Client { return e.cli }
+
+// Host describes the machine mounts are checked against.
+func (e *Engine) Host() Host { return e.host }
+
+// Close releases the client and this process's instance lock.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.instance != nil {
+		e.instance.release()
+		e.instance = nil
+	}
+	e.mu.Unlock()
+	return e.cli.Close()
+}
+
+// ensureInstance takes this process's instance lock, which tells a later
+// reaper that the containers labelled with it still have an owner.
+func (e *Engine) ensureInstance() (*instance, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.instance == nil {
+		in, err := newInstance(e.home)
+		if err != nil {
+			return nil, err
+		}
+		e.instance = in
+	}
+	return e.instance, nil
+}
+
+// oneLine keeps an engine message to one line for the user.
+func oneLine(err error) string {
+	if err == nil {
+		return ""
+	}
+	var out []rune
+	for _, r := range err.Error() {
+		if r == '\n' || r == '\r' {
+			r = ' '
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+// errStopped is reported for a sandbox stopped on request.
+var errStopped = errors.New("stopped")

@@ -1,0 +1,211 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+)
+
+// How long a server gets to exit after its stdin closes, and then after
+// SIGTERM, before it is killed.
+const (
+	stdinGrace = 2 * time.Second
+	termGrace  = 3
+)
+
+// Sandbox is one running server container with its stdio attached.
+type Sandbox struct {
+	ID   string
+	Name string
+	Spec Spec
+
+	engine   *Engine
+	log      *ServerLog
+	attach   client.HijackedResponse
+	stdout   *io.PipeReader
+	stopping atomic.Bool
+	done     chan struct{}
+	exit     Exit
+}
+
+// Exit is how a sandbox ended.
+type Exit struct {
+	Code      int
+	OOMKilled bool
+	Stopped   bool  // Bulkhead stopped it on request
+	Err       error // the engine could not say
+}
+
+// Launch creates, attaches and starts a container for spec. On any failure
+// nothing is left behind.
+func (e *Engine) Launch(ctx context.Context, spec Spec) (*Sandbox, error) {
+	in, err := e.ensureInstance()
+	if err != nil {
+		return nil, err
+	}
+	log, err := OpenServerLog(e.home, spec.Server)
+	if err != nil {
+		return nil, fmt.Errorf("open log for %s: %w", spec.Server, err)
+	}
+	labels := map[string]string{
+		LabelManaged:  "true",
+		LabelServer:   spec.Server,
+		LabelHome:     e.homeID,
+		LabelInstance: in.id,
+		LabelImage:    spec.Image.Ref,
+	}
+	cfg, hostCfg := containerConfig(spec, labels)
+	name := "bulkhead-" + spec.Server + "-" + randomHex(3)
+	created, err := e.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: hostCfg, Name: name})
+	if err != nil {
+		log.Close()
+		return nil, fmt.Errorf("create sandbox for %s: %s", spec.Server, oneLine(err))
+	}
+	s := &Sandbox{ID: created.ID, Name: name, Spec: spec, engine: e, log: log, done: make(chan struct{})}
+	if err := s.start(ctx); err != nil {
+		e.remove(context.WithoutCancel(ctx), s.ID)
+		log.Close()
+		return nil, fmt.Errorf("start sandbox for %s: %s", spec.Server, oneLine(err))
+	}
+	return s, nil
+}
+
+func (s *Sandbox) start(ctx context.Context) error {
+	cli := s.engine.cli
+	// The attach connection outlives this call's context.
+	attach, err := cli.ContainerAttach(context.WithoutCancel(ctx), s.ID, client.ContainerAttachOptions{
+		Stream: true, Stdin: true, Stdout: true, Stderr: true,
+	})
+	if err != nil {
+		return err
+	}
+	s.attach = attach.HijackedResponse
+	// Registered before start so a server that dies at once is still seen.
+	wait := cli.ContainerWait(context.Background(), s.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	if _, err := cli.ContainerStart(ctx, s.ID, client.ContainerStartOptions{}); err != nil {
+		s.attach.Close()
+		return err
+	}
+	pr, pw := io.Pipe()
+	s.stdout = pr
+	copied := make(chan struct{})
+	go func() {
+		_, err := stdcopy.StdCopy(pw, s.log, s.attach.Reader)
+		pw.CloseWithError(err)
+		close(copied)
+	}()
+	go s.monitor(wait, copied)
+	return nil
+}
+
+// monitor records how the container ended, then removes it.
+func (s *Sandbox) monitor(wait client.ContainerWaitResult, copied <-chan struct{}) {
+	var exit Exit
+	select {
+	case r := <-wait.Result:
+		exit.Code = int(r.StatusCode)
+		if r.Error != nil && r.Error.Message != "" {
+			exit.Err = errors.New(r.Error.Message)
+		}
+	case err := <-wait.Error:
+		exit.Err = err
+	}
+	// Let the last output (often the reason for a crash) reach the log.
+	select {
+	case <-copied:
+	case <-time.After(2 * time.Second):
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if info, err := s.engine.cli.ContainerInspect(ctx, s.ID, client.ContainerInspectOptions{}); err == nil && info.Container.State != nil {
+		exit.OOMKilled = info.Container.State.OOMKilled
+	}
+	s.engine.remove(ctx, s.ID)
+	s.attach.Close()
+	<-copied
+	s.log.Close()
+	exit.Stopped = s.stopping.Load()
+	s.exit = exit
+	close(s.done)
+}
+
+// Stdin is the server's standard input; closing it signals end of input.
+func (s *Sandbox) Stdin() io.WriteCloser { return stdin{s} }
+
+type stdin struct{ s *Sandbox }
+
+func (w stdin) Write(p []byte) (int, error) { return w.s.attach.Conn.Write(p) }
+func (w stdin) Close() error                { return w.s.attach.CloseWrite() }
+
+// Stdout is the server's standard output; it ends when the server does.
+func (s *Sandbox) Stdout() io.ReadCloser { return s.stdout }
+
+// Log is the server's stderr log.
+func (s *Sandbox) Log() *ServerLog { return s.log }
+
+// Done is closed once the container has exited and been removed.
+func (s *Sandbox) Done() <-chan struct{} { return s.done }
+
+// Exit reports how the sandbox ended; valid after Done.
+func (s *Sandbox) Exit() Exit {
+	<-s.done
+	return s.exit
+}
+
+// Stop ends the server the way MCP asks for stdio servers: close its input,
+// then SIGTERM, then SIGKILL, and waits until the container is gone.
+func (s *Sandbox) Stop(ctx context.Context) error {
+	s.stopping.Store(true)
+	s.attach.CloseWrite()
+	select {
+	case <-s.done:
+		return nil
+	case <-time.After(stdinGrace):
+	case <-ctx.Done():
+	}
+	timeout := termGrace
+	_, err := s.engine.cli.ContainerStop(context.WithoutCancel(ctx), s.ID, client.ContainerStopOptions{Timeout: &timeout})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		s.engine.remove(context.WithoutCancel(ctx), s.ID)
+	}
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Restart stops the sandbox and launches a fresh one from the same spec.
+func (s *Sandbox) Restart(ctx context.Context) (*Sandbox, error) {
+	if err := s.Stop(ctx); err != nil {
+		return nil, err
+	}
+	return s.engine.Launch(ctx, s.Spec)
+}
+
+// remove deletes a container, whatever its state; one already gone or
+// already being removed is not an error.
+func (e *Engine) remove(ctx context.Context, id string) error {
+	_, err := e.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	if err == nil || cerrdefs.IsNotFound(err) || cerrdefs.IsConflict(err) {
+		return nil
+	}
+	return err
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,141 @@
+package sandbox
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
+)
+
+// Labels Bulkhead puts on its containers. They carry names only, never
+// values of env or secrets.
+const (
+	LabelManaged  = "dev.bulkhead.managed"
+	LabelServer   = "dev.bulkhead.server"
+	LabelHome     = "dev.bulkhead.home"
+	LabelInstance = "dev.bulkhead.instance"
+	LabelImage    = "dev.bulkhead.image"
+)
+
+// Spec is everything a launch depends on: what a person approves and what
+// is pinned. It holds no secret values.
+type Spec struct {
+	Server     string            `json:"server"`
+	Image      Image             `json:"image"`
+	Entrypoint []string          `json:"entrypoint,omitempty"`
+	Cmd        []string          `json:"cmd,omitempty"`
+	Env        map[string]string `json:"env,omitempty"`
+	User       string            `json:"user"`
+	Mounts     []Mount           `json:"mounts,omitempty"`
+	Network    catalog.Network   `json:"network"`
+	CPU        float64           `json:"cpu"`
+	Memory     int64             `json:"memory"`
+	Pids       int64             `json:"pids"`
+	Tmpfs      int64             `json:"tmpfs"`
+	Transport  catalog.Transport `json:"transport"`
+}
+
+// NewSpec checks an entry's grants against this machine and fixes the image
+// it runs. What this build cannot yet grant safely is refused, never widened.
+func NewSpec(e catalog.Entry, img Image, h Host) (Spec, error) {
+	if !e.Permissions.Network.None() {
+		return Spec{}, fmt.Errorf("server %q asks for network access (%s); egress allow-lists are not available in this build, so Bulkhead will not start it rather than give it an open network",
+			e.Name, e.Permissions.Network)
+	}
+	if len(e.Secrets) > 0 {
+		return Spec{}, fmt.Errorf("server %q needs secrets (%v), which this build cannot store yet; it will not start without them", e.Name, e.Secrets)
+	}
+	if e.Transport != catalog.TransportStdio {
+		return Spec{}, fmt.Errorf("server %q speaks MCP over %s inside its container; `bulkhead run` serves stdio servers only", e.Name, e.Transport)
+	}
+	s := Spec{
+		Server:     e.Name,
+		Image:      img,
+		Entrypoint: e.Command,
+		Cmd:        e.Args,
+		Env:        map[string]string{"HOME": "/tmp"}, // the only writable place
+		User:       e.UID(),
+		Network:    e.Permissions.Network,
+		CPU:        e.Permissions.CPU,
+		Memory:     int64(e.Permissions.Memory),
+		Pids:       e.Permissions.Pids,
+		Tmpfs:      int64(e.Permissions.Tmpfs),
+		Transport:  e.Transport,
+	}
+	maps.Copy(s.Env, e.Env)
+	for _, m := range e.Permissions.Mounts {
+		rm, err := resolveMount(m, h)
+		if err != nil {
+			return Spec{}, fmt.Errorf("server %q: %w", e.Name, err)
+		}
+		s.Mounts = append(s.Mounts, rm)
+	}
+	return s, nil
+}
+
+// containerConfig turns a spec into the engine's create request. Every
+// protection here is unconditional; only the limits and mounts come from
+// the spec.
+func containerConfig(s Spec, labels map[string]string) (*container.Config, *container.HostConfig) {
+	env := make([]string, 0, len(s.Env))
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
+		env = append(env, k+"="+s.Env[k])
+	}
+	cfg := &container.Config{
+		// The image ID, not the tag: the image that runs is the one checked.
+		Image:      s.Image.ID,
+		Entrypoint: s.Entrypoint,
+		Cmd:        s.Cmd,
+		Env:        env,
+		User:       s.User,
+		Labels:     labels,
+		// MCP over stdio: stdin stays open until Bulkhead closes it.
+		AttachStdin:     true,
+		AttachStdout:    true,
+		AttachStderr:    true,
+		OpenStdin:       true,
+		StdinOnce:       true,
+		NetworkDisabled: s.Network.None(),
+	}
+	yes := true
+	pids := s.Pids
+	host := &container.HostConfig{
+		NetworkMode:    "none",
+		ReadonlyRootfs: true,
+		Tmpfs:          map[string]string{"/tmp": "rw,noexec,nosuid,nodev,mode=1777,size=" + strconv.FormatInt(s.Tmpfs, 10)},
+		CapDrop:        []string{"ALL"},
+		SecurityOpt:    []string{"no-new-privileges:true"},
+		Privileged:     false,
+		Init:           &yes,
+		// PidMode, UTSMode and UsernsMode stay empty: own namespaces, none
+		// shared with the host.
+		IpcMode:      container.IPCModePrivate,
+		CgroupnsMode: container.CgroupnsModePrivate,
+		// Server output is MCP traffic; it is not kept by the engine.
+		LogConfig:     container.LogConfig{Type: "none"},
+		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled},
+		// Under memory pressure the kernel kills a sandbox before the host's own work.
+		OomScoreAdj: 500,
+		Resources: container.Resources{
+			Memory:     s.Memory,
+			MemorySwap: s.Memory, // no swap beyond the limit
+			NanoCPUs:   int64(s.CPU * 1e9),
+			PidsLimit:  &pids,
+		},
+	}
+	for _, m := range s.Mounts {
+		host.Mounts = append(host.Mounts, mount.Mount{
+			Type:        mount.TypeBind,
+			Source:      m.Host,
+			Target:      m.Container,
+			ReadOnly:    !m.Write,
+			BindOptions: &mount.BindOptions{Propagation: mount.PropagationRPrivate},
+		})
+	}
+	return cfg, host
+}

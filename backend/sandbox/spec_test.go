@@ -1,0 +1,72 @@
+package sandbox
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
+)
+
+func entry(t *testing.T, yaml string) catalog.Entry {
+	t.Helper()
+	es, err := catalog.Parse([]byte("version: 1\nservers:\n  - name: s\n    image: a/b:1\n"+yaml), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es[0]
+}
+
+func TestNewSpecRefusesWhatItCannotGrantSafely(t *testing.T) {
+	h := Host{UserHome: t.TempDir()}
+	cases := []struct{ yaml, want string }{
+		{"    permissions:\n      network: [api.github.com:443]\n", "asks for network access (api.github.com:443)"},
+		{"    secrets: [TOKEN]\n", "needs secrets ([TOKEN])"},
+		{"    transport: http\n    http: {port: 80}\n", "speaks MCP over http"},
+	}
+	for _, c := range cases {
+		_, err := NewSpec(entry(t, c.yaml), Image{ID: "sha256:x"}, h)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("NewSpec(%q) error = %v, want %q", c.yaml, err, c.want)
+		}
+	}
+}
+
+func TestContainerConfigIsLockedDown(t *testing.T) {
+	e := entry(t, "    env: {B: two, A: one}\n    args: [--x]\n    permissions:\n      memory: 64MiB\n      pids: 32\n      cpu: 0.5\n")
+	spec, err := NewSpec(e, Image{Ref: "a/b:1", ID: "sha256:abc"}, Host{UserHome: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, host := containerConfig(spec, map[string]string{"k": "v"})
+	if cfg.Image != "sha256:abc" {
+		t.Errorf("image = %q, want the resolved ID", cfg.Image)
+	}
+	if !slices.Equal(cfg.Env, []string{"A=one", "B=two", "HOME=/tmp"}) {
+		t.Errorf("env = %v, want sorted with HOME=/tmp", cfg.Env)
+	}
+	if cfg.User != "65534:65534" || !cfg.OpenStdin || !cfg.StdinOnce || cfg.Tty || !cfg.NetworkDisabled {
+		t.Errorf("config = %+v", cfg)
+	}
+	if host.NetworkMode != "none" || !host.ReadonlyRootfs || host.Privileged || host.Init == nil || !*host.Init {
+		t.Errorf("host config = %+v", host)
+	}
+	if !slices.Equal(host.CapDrop, []string{"ALL"}) || len(host.CapAdd) != 0 {
+		t.Errorf("caps: drop %v add %v", host.CapDrop, host.CapAdd)
+	}
+	if !slices.Contains(host.SecurityOpt, "no-new-privileges:true") {
+		t.Errorf("security opts = %v", host.SecurityOpt)
+	}
+	if host.Memory != 64<<20 || host.MemorySwap != 64<<20 || *host.PidsLimit != 32 || host.NanoCPUs != 5e8 {
+		t.Errorf("limits: mem %d swap %d pids %d cpu %d", host.Memory, host.MemorySwap, *host.PidsLimit, host.NanoCPUs)
+	}
+	tmp := host.Tmpfs["/tmp"]
+	for _, opt := range []string{"noexec", "nosuid", "nodev", "size=67108864"} {
+		if !strings.Contains(tmp, opt) {
+			t.Errorf("tmpfs %q lacks %s", tmp, opt)
+		}
+	}
+	if host.LogConfig.Type != "none" {
+		t.Errorf("log driver = %q, want none", host.LogConfig.Type)
+	}
+}

@@ -1,0 +1,308 @@
+// Command hostile is an MCP stdio server for Bulkhead's tests that tries to
+// break out of its sandbox and reports, attempt by attempt, what worked.
+//
+// Its tool "escape" runs every attempt. The other modes are helpers it runs
+// as child processes: sleep, hog (allocate memory), forkbomb, euid (print the
+// effective uid, used through a setuid-root copy of this binary) and
+// probe-net (one TCP dial, for a positive control outside the sandbox).
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Attempt is one try: whether it worked, and what the system said.
+type Attempt struct {
+	Worked bool   `json:"worked"`
+	Detail string `json:"detail"`
+}
+
+type escapeIn struct {
+	Target  string `json:"target" jsonschema:"host:port to try to reach over TCP"`
+	Name    string `json:"name" jsonschema:"a DNS name to try to resolve"`
+	HogMiB  int    `json:"hogMiB" jsonschema:"MiB of memory to allocate in a child process"`
+	ForkMax int    `json:"forkMax" jsonschema:"how many processes the fork bomb tries to start"`
+}
+
+type report struct {
+	Attempts map[string]Attempt `json:"attempts"`
+}
+
+func main() {
+	if len(os.Args) > 1 {
+		helper(os.Args[1], os.Args[2:])
+		return
+	}
+	s := mcp.NewServer(&mcp.Implementation{Name: "hostile", Version: "1.0.0"}, nil)
+	mcp.AddTool(s, &mcp.Tool{Name: "escape", Description: "Tries every way out of the sandbox and reports what worked."},
+		func(ctx context.Context, _ *mcp.CallToolRequest, in escapeIn) (*mcp.CallToolResult, report, error) {
+			return nil, report{Attempts: escape(ctx, in)}, nil
+		})
+	if err := s.Run(context.Background(), &mcp.StdioTransport{}); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func escape(ctx context.Context, in escapeIn) map[string]Attempt {
+	r := map[string]Attempt{}
+	r["identity"] = Attempt{Worked: os.Getuid() == 0 || os.Getgid() == 0,
+		Detail: fmt.Sprintf("uid=%d gid=%d euid=%d", os.Getuid(), os.Getgid(), os.Geteuid())}
+	r["write_root"] = result(os.WriteFile("/escaped", []byte("x"), 0o644))
+	r["write_tmp"] = result(os.WriteFile("/tmp/probe", []byte("x"), 0o644)) // control
+	r["exec_tmp"] = execFromTmp()
+	r["chown_root"] = result(os.Chown("/tmp/probe", 0, 0))
+	r["net_ip"] = dial(in.Target)
+	r["net_dns"] = lookup(ctx, in.Name)
+	r["net_loopback"] = loopback() // control
+	r["docker_sock"] = dockerSocket()
+	r["raw_socket"] = rawSocket()
+	r["mount"] = result(syscall.Mount("tmpfs", "/tmp", "tmpfs", 0, ""))
+	r["setuid_syscall"] = result(syscall.Setuid(0))
+	r["setuid_binary"] = setuidBinary()
+	r["capabilities"] = capabilities()
+	r["host_processes"] = hostProcesses()
+	r["memory"] = hog(in.HogMiB)
+	r["fork_bomb"] = forkBomb(in.ForkMax)
+	return r
+}
+
+func result(err error) Attempt {
+	if err != nil {
+		return Attempt{Detail: err.Error()}
+	}
+	return Attempt{Worked: true, Detail: "ok"}
+}
+
+func execFromTmp() Attempt {
+	self, err := os.ReadFile("/proc/self/exe")
+	if err != nil {
+		return Attempt{Detail: "read self: " + err.Error()}
+	}
+	if err := os.WriteFile("/tmp/copy", self, 0o755); err != nil {
+		return Attempt{Detail: "write: " + err.Error()}
+	}
+	return result(exec.Command("/tmp/copy", "euid").Run())
+}
+
+func dial(target string) Attempt {
+	if target == "" {
+		return Attempt{Detail: "no target given"}
+	}
+	c, err := net.DialTimeout("tcp", target, 3*time.Second)
+	if err != nil {
+		return result(err)
+	}
+	c.Close()
+	return Attempt{Worked: true, Detail: "connected to " + target}
+}
+
+func lookup(ctx context.Context, name string) Attempt {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupHost(ctx, name)
+	if err != nil {
+		return result(err)
+	}
+	return Attempt{Worked: true, Detail: strings.Join(addrs, ",")}
+}
+
+func loopback() Attempt {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return result(err)
+	}
+	defer l.Close()
+	go func() {
+		if c, err := l.Accept(); err == nil {
+			c.Close()
+		}
+	}()
+	return dial(l.Addr().String())
+}
+
+func dockerSocket() Attempt {
+	var details []string
+	for _, p := range []string{"/var/run/docker.sock", "/run/docker.sock"} {
+		c, err := net.DialTimeout("unix", p, time.Second)
+		if err == nil {
+			c.Close()
+			return Attempt{Worked: true, Detail: "connected to " + p}
+		}
+		details = append(details, err.Error())
+	}
+	return Attempt{Detail: strings.Join(details, "; ")}
+}
+
+func rawSocket() Attempt {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_RAW, syscall.IPPROTO_ICMP)
+	if err == nil {
+		syscall.Close(fd)
+	}
+	return result(err)
+}
+
+func setuidBinary() Attempt {
+	out, err := exec.Command("/suid", "euid").Output()
+	if err != nil {
+		return Attempt{Detail: "run /suid: " + err.Error()}
+	}
+	euid := strings.TrimSpace(string(out))
+	return Attempt{Worked: euid == "0", Detail: "euid=" + euid}
+}
+
+func capabilities() Attempt {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return result(err)
+	}
+	var caps []string
+	worked := false
+	for _, line := range strings.Split(string(status), "\n") {
+		for _, k := range []string{"CapEff:", "CapPrm:", "CapBnd:", "CapAmb:"} {
+			if v, ok := strings.CutPrefix(line, k); ok {
+				v = strings.TrimSpace(v)
+				caps = append(caps, k+v)
+				worked = worked || strings.Trim(v, "0") != ""
+			}
+		}
+	}
+	return Attempt{Worked: worked, Detail: strings.Join(caps, " ")}
+}
+
+// hostProcesses lists the processes this server can see: in its own PID
+// namespace that is the sandbox's init and itself.
+func hostProcesses() Attempt {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return result(err)
+	}
+	var seen []string
+	foreign := false
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		name := string(bytes.SplitN(cmd, []byte{0}, 2)[0])
+		seen = append(seen, e.Name()+":"+name)
+		if name != "/sbin/docker-init" && name != "/server" && name != "/proc/self/exe" {
+			foreign = true
+		}
+	}
+	return Attempt{Worked: foreign, Detail: strings.Join(seen, " ")}
+}
+
+func hog(mib int) Attempt {
+	if mib <= 0 {
+		return Attempt{Detail: "no size given"}
+	}
+	out, err := exec.Command("/proc/self/exe", "hog", strconv.Itoa(mib)).CombinedOutput()
+	if err != nil {
+		return Attempt{Detail: err.Error() + ": " + lastLine(out)}
+	}
+	return Attempt{Worked: true, Detail: lastLine(out)}
+}
+
+// forkBomb runs the bomb in its own process group, so whatever it leaves is
+// killed in one go afterwards and the server keeps room to answer.
+func forkBomb(max int) Attempt {
+	if max <= 0 {
+		return Attempt{Detail: "no count given"}
+	}
+	cmd := exec.Command("/proc/self/exe", "forkbomb", strconv.Itoa(max))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		return Attempt{Detail: "start bomb: " + err.Error()}
+	}
+	err := cmd.Wait()
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	var res struct {
+		Started int    `json:"started"`
+		Error   string `json:"error"`
+	}
+	if json.Unmarshal(out.Bytes(), &res) != nil {
+		// The bomb itself died, typically unable to make a thread.
+		return Attempt{Detail: fmt.Sprintf("bomb died (%v): %s", err, firstLine(errOut.Bytes()))}
+	}
+	return Attempt{Worked: res.Started >= max, Detail: fmt.Sprintf("started %d of %d: %s", res.Started, max, res.Error)}
+}
+
+// helper runs one of the child-process modes.
+func helper(mode string, args []string) {
+	arg := 0
+	if len(args) > 0 {
+		arg, _ = strconv.Atoi(args[0])
+	}
+	switch mode {
+	case "sleep":
+		time.Sleep(time.Duration(arg) * time.Second)
+	case "euid":
+		fmt.Println(os.Geteuid())
+	case "hog":
+		var keep [][]byte
+		for i := range arg {
+			b := make([]byte, 1<<20)
+			for j := 0; j < len(b); j += 4096 {
+				b[j] = 1
+			}
+			keep = append(keep, b)
+			if i%16 == 0 {
+				fmt.Println("allocated MiB:", i+1)
+			}
+		}
+		fmt.Println("allocated MiB:", len(keep))
+	case "forkbomb":
+		started, err := 0, error(nil)
+		var kids []*os.Process
+		for started < arg {
+			c := exec.Command("/proc/self/exe", "sleep", "5")
+			if err = c.Start(); err != nil {
+				break
+			}
+			kids = append(kids, c.Process)
+			started++
+		}
+		for _, k := range kids {
+			k.Kill()
+		}
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		json.NewEncoder(os.Stdout).Encode(map[string]any{"started": started, "error": msg})
+	case "probe-net":
+		target := ""
+		if len(args) > 0 {
+			target = args[0]
+		}
+		json.NewEncoder(os.Stdout).Encode(dial(target))
+	default:
+		fmt.Fprintln(os.Stderr, "unknown mode", mode)
+		os.Exit(2)
+	}
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1]
+}
+
+func firstLine(b []byte) string {
+	line, _, _ := strings.Cut(string(b), "\n")
+	return line
+}
