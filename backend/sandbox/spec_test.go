@@ -8,9 +8,15 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 )
 
-func entry(t *testing.T, yaml string) catalog.Entry {
+// entry parses one catalog entry named s with image a/b:1 plus extra YAML.
+func entry(t *testing.T, extra string) catalog.Entry {
+	return entryFor(t, "s", "a/b:1", extra)
+}
+
+func entryFor(t *testing.T, name, image, extra string) catalog.Entry {
 	t.Helper()
-	es, err := catalog.Parse([]byte("version: 1\nservers:\n  - name: s\n    image: a/b:1\n"+yaml), "t.yaml")
+	doc := "version: 1\nservers:\n  - name: " + name + "\n    image: " + image + "\n" + extra
+	es, err := catalog.Parse([]byte(doc), "t.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
