@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -72,7 +73,11 @@ func (e *Engine) Launch(ctx context.Context, spec Spec) (*Sandbox, error) {
 		return nil, fmt.Errorf("create sandbox for %s: %s", spec.Server, oneLine(err))
 	}
 	s := &Sandbox{ID: created.ID, Name: name, Spec: spec, engine: e, log: log, done: make(chan struct{})}
-	if err := s.start(ctx); err != nil {
+	err = refuseWeakened(created.Warnings)
+	if err == nil {
+		err = s.start(ctx)
+	}
+	if err != nil {
 		e.remove(context.WithoutCancel(ctx), s.ID)
 		log.Close()
 		return nil, fmt.Errorf("start sandbox for %s: %s", spec.Server, oneLine(err))
@@ -192,6 +197,17 @@ func (s *Sandbox) Restart(ctx context.Context) (*Sandbox, error) {
 		return nil, err
 	}
 	return s.engine.Launch(ctx, s.Spec)
+}
+
+// refuseWeakened turns create warnings into a refusal: the engine warns when
+// it drops or changes part of what was asked (a limit its kernel cannot
+// enforce, for one), and a sandbox weaker than its spec does not run.
+func refuseWeakened(warnings []string) error {
+	if len(warnings) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the engine would not apply the whole sandbox (%s); Bulkhead does not run a weaker one: `bulkhead doctor` shows what this engine lacks",
+		strings.Join(warnings, "; "))
 }
 
 // remove deletes a container, whatever its state; one already gone or

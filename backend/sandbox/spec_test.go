@@ -76,3 +76,13 @@ func TestContainerConfigIsLockedDown(t *testing.T) {
 		t.Errorf("log driver = %q, want none", host.LogConfig.Type)
 	}
 }
+
+func TestEngineWarningsRefuseTheLaunch(t *testing.T) {
+	if err := refuseWeakened(nil); err != nil {
+		t.Errorf("no warnings: %v", err)
+	}
+	err := refuseWeakened([]string{"Your kernel does not support pids limit capabilities or the cgroup is not mounted. PIDs limit discarded."})
+	if err == nil || !strings.Contains(err.Error(), "PIDs limit discarded") || !strings.Contains(err.Error(), "does not run a weaker one") {
+		t.Errorf("warning: %v", err)
+	}
+}
