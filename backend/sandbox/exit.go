@@ -7,20 +7,19 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 )
 
-// Err explains an unexpected end in one line, or returns nil when the
-// server exited cleanly or was stopped on request.
+// Err explains an unexpected end in one line. A clean exit is no error, nor
+// is dying of the SIGTERM or SIGKILL that Stop sends; a crash is, even one
+// that happens while stopping.
 func (s *Sandbox) Err() error {
 	x := s.Exit()
 	name := s.Spec.Server
 	switch {
-	case x.OOMKilled:
+	case x.OOMKilled && x.Code != 0:
 		return fmt.Errorf("server %q was killed for reaching its memory limit (%s); raise permissions.memory if it needs more",
 			name, catalog.ByteSize(s.Spec.Memory))
-	case x.Stopped:
-		return nil
 	case x.Err != nil:
 		return fmt.Errorf("server %q: the engine stopped reporting on its container: %s", name, oneLine(x.Err))
-	case x.Code == 0:
+	case x.Code == 0, x.Stopped && (x.Code == 128+15 || x.Code == 128+9):
 		return nil
 	}
 	msg := fmt.Sprintf("server %q exited with code %d", name, x.Code)

@@ -43,7 +43,7 @@ type Sandbox struct {
 type Exit struct {
 	Code      int
 	OOMKilled bool
-	Stopped   bool  // Bulkhead stopped it on request
+	Stopped   bool  // it ended while Bulkhead was stopping it
 	Err       error // the engine could not say
 }
 
@@ -118,11 +118,13 @@ func (s *Sandbox) monitor(wait client.ContainerWaitResult, copied <-chan struct{
 	var exit Exit
 	select {
 	case r := <-wait.Result:
+		exit.Stopped = s.stopping.Load()
 		exit.Code = int(r.StatusCode)
 		if r.Error != nil && r.Error.Message != "" {
 			exit.Err = errors.New(r.Error.Message)
 		}
 	case err := <-wait.Error:
+		exit.Stopped = s.stopping.Load()
 		exit.Err = err
 	}
 	// Let the last output (often the reason for a crash) reach the log.
@@ -139,7 +141,6 @@ func (s *Sandbox) monitor(wait client.ContainerWaitResult, copied <-chan struct{
 	s.attach.Close()
 	<-copied
 	s.log.Close()
-	exit.Stopped = s.stopping.Load()
 	s.exit = exit
 	close(s.done)
 }

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
+	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
+	"github.com/bulkhead-dev/bulkhead/backend/store"
+)
+
+// app holds what commands share, opened on first use.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	homeFlag       string
+	catalogFlag    string
+
+	st  *store.Store
+	eng *sandbox.Engine
+}
+
+// home is Bulkhead's state directory: flag, then $BULKHEAD_HOME, then the
+// user's config directory.
+func (a *app) home() (string, error) {
+	if a.homeFlag != "" {
+		return filepath.Abs(a.homeFlag)
+	}
+	if h := os.Getenv("BULKHEAD_HOME"); h != "" {
+		return filepath.Abs(h)
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no config directory for Bulkhead's state (%v): set BULKHEAD_HOME", err)
+	}
+	return filepath.Join(dir, "bulkhead"), nil
+}
+
+// catalog loads the built-in catalog and the user's file. A file named by
+// flag or environment must exist; the default one may be absent.
+func (a *app) catalog() (*catalog.Catalog, error) {
+	path, explicit := a.catalogFlag, true
+	if path == "" {
+		path = os.Getenv("BULKHEAD_CATALOG")
+	}
+	if path == "" {
+		home, err := a.home()
+		if err != nil {
+			return nil, err
+		}
+		path, explicit = filepath.Join(home, "catalog.yaml"), false
+	}
+	return catalog.Load(path, explicit)
+}
+
+func (a *app) entry(name string) (catalog.Entry, error) {
+	cat, err := a.catalog()
+	if err != nil {
+		return catalog.Entry{}, err
+	}
+	e, ok := cat.Lookup(name)
+	if !ok {
+		return catalog.Entry{}, fmt.Errorf("no server %q in the catalog: `bulkhead catalog ls` lists them", name)
+	}
+	return e, nil
+}
+
+func (a *app) store(ctx context.Context) (*store.Store, error) {
+	if a.st == nil {
+		home, err := a.home()
+		if err != nil {
+			return nil, err
+		}
+		if a.st, err = store.Open(ctx, filepath.Join(home, "bulkhead.db")); err != nil {
+			return nil, err
+		}
+	}
+	return a.st, nil
+}
+
+func (a *app) engine(ctx context.Context) (*sandbox.Engine, error) {
+	if a.eng == nil {
+		home, err := a.home()
+		if err != nil {
+			return nil, err
+		}
+		if a.eng, err = sandbox.Connect(ctx, home); err != nil {
+			return nil, err
+		}
+	}
+	return a.eng, nil
+}
+
+func (a *app) close() {
+	if a.eng != nil {
+		a.eng.Close()
+	}
+	if a.st != nil {
+		a.st.Close()
+	}
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"os/user"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
+	"github.com/bulkhead-dev/bulkhead/backend/trust"
+)
+
+func newImageCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "image", Short: "See and approve the images servers are pinned to"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "ls",
+		Short: "List image pins",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			pins, err := st.ImagePins(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "SERVER\tIMAGE\tID\tREPO DIGEST\tAPPROVED\tBY")
+			for _, p := range pins {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Server, p.Ref, p.ID, orDash(p.RepoDigest),
+					p.ApprovedAt.Local().Format("2006-01-02 15:04"), p.ApprovedBy)
+			}
+			return tw.Flush()
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "approve NAME IMAGE-ID",
+		Short: "Approve the image a server's reference resolves to now",
+		Long: `Approve the image that NAME's catalog reference resolves to on this engine.
+IMAGE-ID must be the ID Bulkhead showed when it blocked the server: if the
+reference has moved again since, nothing is approved.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			entry, err := a.entry(args[0])
+			if err != nil {
+				return err
+			}
+			st, err := a.store(ctx)
+			if err != nil {
+				return err
+			}
+			eng, err := a.engine(ctx)
+			if err != nil {
+				return err
+			}
+			img, err := eng.ResolveImage(ctx, entry.Image, sandbox.PullNever, a.stderr)
+			if err != nil {
+				return err
+			}
+			if err := trust.ApproveImage(ctx, st, entry.Name, img, args[1], approver()); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "approved %s for %s\n", img.ID, entry.Name)
+			return nil
+		},
+	})
+	return cmd
+}
+
+// approver names who approved, for the record.
+func approver() string {
+	if u, err := user.Current(); err == nil {
+		return "user " + u.Username
+	}
+	return "user"
+}

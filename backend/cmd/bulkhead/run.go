@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
+	"github.com/bulkhead-dev/bulkhead/backend/trust"
+)
+
+// stopTimeout bounds a shutdown: stdin grace, SIGTERM grace, removal.
+const stopTimeout = 30 * time.Second
+
+func newRunCommand(a *app) *cobra.Command {
+	pull := string(sandbox.PullMissing)
+	cmd := &cobra.Command{
+		Use:   "run NAME",
+		Short: "Start a server sandboxed and speak MCP over this terminal's stdio",
+		Long: `Start the catalog server NAME in its sandbox and connect it to this process's
+stdin and stdout, so that bulkhead run NAME works as a stdio MCP server for any
+MCP client. Progress and errors go to stderr; the server's own stderr goes to
+its log (bulkhead logs NAME).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			policy := sandbox.PullPolicy(pull)
+			switch policy {
+			case sandbox.PullMissing, sandbox.PullAlways, sandbox.PullNever:
+			default:
+				return fmt.Errorf("--pull %q: use missing, always or never", pull)
+			}
+			return runServer(cmd.Context(), a, args[0], policy)
+		},
+	}
+	cmd.Flags().StringVar(&pull, "pull", pull, "when to pull the image: missing, always or never")
+	return cmd
+}
+
+func runServer(ctx context.Context, a *app, name string, pull sandbox.PullPolicy) error {
+	entry, err := a.entry(name)
+	if err != nil {
+		return err
+	}
+	st, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	eng, err := a.engine(ctx)
+	if err != nil {
+		return err
+	}
+	if n, err := eng.Reap(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		fmt.Fprintf(a.stderr, "bulkhead: removed %d container(s) left by an earlier run\n", n)
+	}
+	img, err := eng.ResolveImage(ctx, entry.Image, pull, a.stderr)
+	if err != nil {
+		return err
+	}
+	spec, err := sandbox.NewSpec(entry, img, eng.Host())
+	if err != nil {
+		return err
+	}
+	if err := trust.CheckImage(ctx, st, name, img); err != nil {
+		return err
+	}
+	sb, err := eng.Launch(ctx, spec)
+	if err != nil {
+		return err
+	}
+	return relay(ctx, sb, a.stdin, a.stdout)
+}
+
+// relay connects the client's stdio to the sandbox until one side ends.
+func relay(ctx context.Context, sb *sandbox.Sandbox, in io.Reader, out io.Writer) error {
+	// A client that goes away must not kill this process before it has
+	// removed the container: writes to a closed stdout return EPIPE instead.
+	signal.Ignore(syscall.SIGPIPE)
+
+	inDone := make(chan struct{})
+	go func() {
+		io.Copy(sb.Stdin(), in)
+		sb.Stdin().Close()
+		close(inDone)
+	}()
+	outDone := make(chan struct{})
+	go func() {
+		io.Copy(out, sb.Stdout())
+		close(outDone)
+	}()
+
+	stop := func() error {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
+		defer cancel()
+		if err := sb.Stop(stopCtx); err != nil {
+			return err
+		}
+		return sb.Err() // a crash is reported even if the client left first
+	}
+	select {
+	case <-inDone: // the client closed its end: the session is over
+		return stop()
+	case <-ctx.Done(): // interrupted
+		return stop()
+	case <-sb.Done(): // the server ended by itself
+		select {
+		case <-outDone:
+		case <-time.After(2 * time.Second):
+		}
+		return sb.Err()
+	}
+}
