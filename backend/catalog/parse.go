@@ -124,7 +124,7 @@ func keyLine(n *yaml.Node, path string) int {
 var (
 	yamlLineRE     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 	unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type catalog\.(\w+)$`)
-	wrongTypeRE    = regexp.MustCompile("^cannot unmarshal !!\\w+ (.*) into (\\S+)$")
+	wrongTypeRE    = regexp.MustCompile(`^cannot unmarshal !!\w+ (.*) into (\S+)$`)
 	goTypeWords    = map[string]string{
 		"[]string": "a list of strings", "map[string]string": "a mapping of names to strings",
 		"int": "a whole number", "int64": "a whole number", "float64": "a number",

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -44,14 +43,15 @@ func (e *UnreachableError) Error() string {
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
-// Connect opens a client from the standard DOCKER_* environment, negotiates
-// the API version and checks that the engine answers.
+// Connect opens a client from the standard DOCKER_* environment and checks
+// that the engine answers; the client negotiates the API version (down to
+// 1.40, Docker 19.03) on that first ping.
 func Connect(ctx context.Context, home string) (*Engine, error) {
 	home, err := filepath.Abs(home)
 	if err != nil {
 		return nil, err
 	}
-	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	cli, err := client.New(client.FromEnv)
 	if err != nil {
 		return nil, fmt.Errorf("docker client: %w", err)
 	}
@@ -130,6 +130,3 @@ func oneLine(err error) string {
 	}
 	return string(out)
 }
-
-// errStopped is reported for a sandbox stopped on request.
-var errStopped = errors.New("stopped")

@@ -18,7 +18,7 @@ import (
 // machine and fails in CI, where integration tests must run.
 func RequireEngine(t testing.TB) *client.Client {
 	t.Helper()
-	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	cli, err := client.New(client.FromEnv)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
