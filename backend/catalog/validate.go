@@ -48,14 +48,17 @@ func bad(field, format string, args ...any) error {
 	return &fieldError{field: field, msg: fmt.Sprintf(format, args...)}
 }
 
+// ValidName reports whether name is a well-formed server name. Names reach
+// file paths (logs) and labels, so anything else is refused before use.
+func ValidName(name string) bool {
+	return nameRE.MatchString(name) && !strings.Contains(name, "--")
+}
+
 // normalize validates the entry and fills in defaults, so that everything
 // downstream sees a complete entry.
 func (e *Entry) normalize() error {
-	if !nameRE.MatchString(e.Name) {
-		return bad("name", "name %q must be 1-48 lower-case letters, digits or hyphens, starting and ending with a letter or digit", e.Name)
-	}
-	if strings.Contains(e.Name, "--") {
-		return bad("name", "name %q must not contain a double hyphen", e.Name)
+	if !ValidName(e.Name) {
+		return bad("name", "name %q must be 1-48 lower-case letters, digits or single hyphens, starting and ending with a letter or digit", e.Name)
 	}
 	if e.Title == "" {
 		e.Title = e.Name

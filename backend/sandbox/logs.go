@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 )
 
 // Log limits: a server cannot fill the disk or the terminal through stderr.
@@ -39,6 +41,9 @@ func LogPath(home, server string) string {
 
 // OpenServerLog opens (creating) the log of server under home.
 func OpenServerLog(home, server string) (*ServerLog, error) {
+	if !catalog.ValidName(server) {
+		return nil, fmt.Errorf("%q is not a server name", server)
+	}
 	path := LogPath(home, server)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
@@ -119,6 +124,9 @@ func (l *ServerLog) rotateIfFull() {
 
 // CopyServerLog writes the stored log of server (older file first) to w.
 func CopyServerLog(home, server string, w io.Writer) error {
+	if !catalog.ValidName(server) {
+		return fmt.Errorf("%q is not a server name", server)
+	}
 	path := LogPath(home, server)
 	found := false
 	for _, p := range []string{path + ".1", path} {

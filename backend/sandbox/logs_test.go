@@ -57,6 +57,15 @@ func TestServerLogLinesTailAndCopy(t *testing.T) {
 	if err := CopyServerLog(home, "never-ran", &out); err == nil || !strings.Contains(err.Error(), "no log for server") {
 		t.Errorf("missing log: %v", err)
 	}
+	os.WriteFile(home+"/secret.log", []byte("private"), 0o600)
+	for _, name := range []string{"../secret", "../../etc/passwd", "a/b", ""} {
+		if err := CopyServerLog(home+"/logs", name, &out); err == nil || !strings.Contains(err.Error(), "is not a server name") {
+			t.Errorf("CopyServerLog(%q) = %v, want a refusal", name, err)
+		}
+		if _, err := OpenServerLog(home, name); err == nil {
+			t.Errorf("OpenServerLog(%q) accepted a path", name)
+		}
+	}
 }
 
 func TestServerLogStaysBounded(t *testing.T) {
