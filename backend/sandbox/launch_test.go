@@ -69,17 +69,7 @@ func TestLaunchedContainerHasEveryDefault(t *testing.T) {
 
 	cs := session(t, sb)
 	defer cs.Close()
-	ctx := context.Background()
-	tools, err := cs.ListTools(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tl := range tools.Tools {
-		names = append(names, tl.Name)
-	}
-	slices.Sort(names)
-	if !slices.Equal(names, []string{"add", "echo", "env", "whoami"}) {
+	if names := testenv.ToolNames(t, cs); !slices.Equal(names, []string{"add", "echo", "env", "whoami"}) {
 		t.Errorf("tools = %v", names)
 	}
 	var who struct {

@@ -68,6 +68,23 @@ func (a *app) entry(name string) (catalog.Entry, error) {
 	return e, nil
 }
 
+// server opens what acting on one catalog server needs.
+func (a *app) server(ctx context.Context, name string) (catalog.Entry, *store.Store, *sandbox.Engine, error) {
+	entry, err := a.entry(name)
+	if err != nil {
+		return catalog.Entry{}, nil, nil, err
+	}
+	st, err := a.store(ctx)
+	if err != nil {
+		return catalog.Entry{}, nil, nil, err
+	}
+	eng, err := a.engine(ctx)
+	if err != nil {
+		return catalog.Entry{}, nil, nil, err
+	}
+	return entry, st, eng, nil
+}
+
 func (a *app) store(ctx context.Context) (*store.Store, error) {
 	if a.st == nil {
 		home, err := a.home()

@@ -44,15 +44,7 @@ reference has moved again since, nothing is approved.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			entry, err := a.entry(args[0])
-			if err != nil {
-				return err
-			}
-			st, err := a.store(ctx)
-			if err != nil {
-				return err
-			}
-			eng, err := a.engine(ctx)
+			entry, st, eng, err := a.server(ctx, args[0])
 			if err != nil {
 				return err
 			}

@@ -42,15 +42,7 @@ its log (bulkhead logs NAME).`,
 }
 
 func runServer(ctx context.Context, a *app, name string, pull sandbox.PullPolicy) error {
-	entry, err := a.entry(name)
-	if err != nil {
-		return err
-	}
-	st, err := a.store(ctx)
-	if err != nil {
-		return err
-	}
-	eng, err := a.engine(ctx)
+	entry, st, eng, err := a.server(ctx, name)
 	if err != nil {
 		return err
 	}

@@ -28,16 +28,7 @@ func TestRunServesMCPToARealClient(t *testing.T) {
 	if init.ServerInfo.Name != "wellbehaved" || init.ProtocolVersion == "" {
 		t.Errorf("initialize result: %+v", init)
 	}
-	tools, err := cs.ListTools(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tl := range tools.Tools {
-		names = append(names, tl.Name)
-	}
-	slices.Sort(names)
-	if !slices.Equal(names, []string{"add", "echo", "env", "whoami"}) {
+	if names := testenv.ToolNames(t, cs); !slices.Equal(names, []string{"add", "echo", "env", "whoami"}) {
 		t.Errorf("tools/list = %v", names)
 	}
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": "through the sandbox"}})
