@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -277,4 +278,41 @@ func onlyNone[V any](networks map[string]V) bool {
 		}
 	}
 	return true
+}
+
+func TestPullFromARegistryShowsProgressAndRecordsTheDigest(t *testing.T) {
+	e := testEngine(t)
+	reg := testenv.NewRegistry(t)
+	ctx := context.Background()
+	ref, digest := reg.Push(t, "bulkhead-test/pulled", "v1", "wellbehaved")
+	t.Cleanup(func() { e.Client().ImageRemove(ctx, ref, client.ImageRemoveOptions{Force: true}) })
+
+	var progress strings.Builder
+	img, err := e.ResolveImage(ctx, ref, PullMissing, &progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.RepoDigest != reg.Host()+"/bulkhead-test/pulled@"+digest {
+		t.Errorf("repo digest = %q, want the manifest digest %s", img.RepoDigest, digest)
+	}
+	if !strings.Contains(progress.String(), "pulling "+ref) || !strings.Contains(progress.String(), "Pulling from bulkhead-test/pulled") ||
+		!strings.Contains(progress.String(), "Downloaded newer image") {
+		t.Errorf("no pull progress shown:\n%s", progress.String())
+	}
+
+	// The tag moves in the registry: without a pull nothing changes; a pull
+	// sees the new image.
+	reg.Push(t, "bulkhead-test/pulled", "v1", "hostile")
+	same, _ := e.ResolveImage(ctx, ref, PullMissing, io.Discard)
+	moved, err := e.ResolveImage(ctx, ref, PullAlways, io.Discard)
+	if err != nil || same.ID != img.ID || moved.ID == img.ID || moved.RepoDigest == img.RepoDigest {
+		t.Errorf("before pull %+v, after %+v (%v); first %+v", same, moved, err, img)
+	}
+
+	// A digest reference still names the first image.
+	byDigest := reg.Host() + "/bulkhead-test/pulled@" + digest
+	pinned, err := e.ResolveImage(ctx, byDigest, PullMissing, io.Discard)
+	if err != nil || pinned.ID != img.ID {
+		t.Errorf("digest reference resolved to %+v, %v; want %s", pinned, err, img.ID)
+	}
 }

@@ -78,10 +78,11 @@ func (e *env) run(args ...string) (stdout, stderr string, code int) {
 	return out.String(), errb.String(), code
 }
 
-// connect starts `bulkhead run NAME` as a stdio MCP server for the SDK client.
-func (e *env) connect(name string) (*mcp.ClientSession, *exec.Cmd, *bytes.Buffer) {
+// connect starts `bulkhead run NAME [flags]` as a stdio MCP server for the
+// SDK client.
+func (e *env) connect(name string, flags ...string) (*mcp.ClientSession, *exec.Cmd, *bytes.Buffer) {
 	e.t.Helper()
-	cmd := e.command("run", name)
+	cmd := e.command(append([]string{"run", name}, flags...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	c := mcp.NewClient(&mcp.Implementation{Name: "bulkhead-cli-test", Version: "0"}, nil)
@@ -122,7 +123,7 @@ func entryYAML(name, image, extra string) string {
 }
 
 // oneLineError checks a failed run ended with one error line naming want.
-// Lines before it may only be progress (a pull).
+// Lines before it may only be progress: Bulkhead's own, or a pull's.
 func oneLineError(t *testing.T, stderr string, code int, want string) {
 	t.Helper()
 	if code == 0 {
@@ -134,7 +135,7 @@ func oneLineError(t *testing.T, stderr string, code int, want string) {
 		t.Errorf("last line of stderr %q should be the error naming %q", stderr, want)
 	}
 	for _, l := range lines[:len(lines)-1] {
-		if !strings.HasPrefix(l, "bulkhead: pulling ") && !strings.HasPrefix(l, "bulkhead: removed ") {
+		if strings.HasPrefix(l, "bulkhead: ") && !strings.HasPrefix(l, "bulkhead: pulling ") && !strings.HasPrefix(l, "bulkhead: removed ") {
 			t.Errorf("unexpected line before the error: %q", l)
 		}
 	}

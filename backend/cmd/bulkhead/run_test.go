@@ -139,6 +139,28 @@ func TestMovedTagIsBlockedUntilApproved(t *testing.T) {
 	cs.Close()
 }
 
+func TestTagRePushedInARegistryIsBlocked(t *testing.T) {
+	cli := testenv.RequireEngine(t)
+	reg := testenv.NewRegistry(t)
+	ref, _ := reg.Push(t, "bulkhead-test/remote", "latest", "wellbehaved")
+	t.Cleanup(func() { cli.ImageRemove(context.Background(), ref, client.ImageRemoveOptions{Force: true}) })
+	e := newEnv(t, entryYAML("remote", ref, ""))
+
+	cs, _, stderr := e.connect("remote", "--pull", "always")
+	if names := testenv.ToolNames(t, cs); len(names) != 4 {
+		t.Errorf("first launch: tools %v", names)
+	}
+	cs.Close()
+	if !strings.Contains(stderr.String(), "bulkhead: pulling "+ref) {
+		t.Errorf("no pull progress on stderr: %q", stderr.String())
+	}
+
+	reg.Push(t, "bulkhead-test/remote", "latest", "hostile")
+	_, errOut, code := e.run("run", "remote", "--pull", "always")
+	oneLineError(t, errOut, code, `server "remote" is blocked: `+ref+" now resolves to image sha256:")
+	e.requireNoContainers(cli)
+}
+
 func TestKilledRunIsReapedByTheNextOne(t *testing.T) {
 	cli := testenv.RequireEngine(t)
 	img := testenv.ServerImage(t, cli, "hostile")

@@ -46,38 +46,15 @@ func Cmd(args ...string) ImageOption { return func(s *imageSpec) { s.extraArgs =
 // reference.
 func ServerImage(t testing.TB, cli *client.Client, server string, opts ...ImageOption) string {
 	t.Helper()
-	spec := imageSpec{}
-	for _, o := range opts {
-		o(&spec)
-	}
-	bin := serverBinary(t, server)
-
-	layer := tarFiles(t, func(tw *tar.Writer) {
-		addBytes(t, tw, "server", bin, 0o755)
-		if spec.setuidAt != "" {
-			addBytes(t, tw, spec.setuidAt[1:], bin, 0o4755)
-		}
-	})
-	layerSum := sha256.Sum256(layer)
-	config, _ := json.Marshal(map[string]any{
-		"architecture": runtime.GOARCH,
-		"os":           "linux",
-		"config": map[string]any{
-			"Entrypoint": []string{"/server"},
-			"Cmd":        spec.extraArgs,
-			"Labels":     map[string]string{"dev.bulkhead.test": "true"},
-		},
-		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{"sha256:" + hex.EncodeToString(layerSum[:])}},
-	})
-	configSum := sha256.Sum256(config)
-	id := "sha256:" + hex.EncodeToString(configSum[:])
-	tag := spec.tag
+	img := assemble(t, server, opts)
+	tag := img.spec.tag
 	if tag == "" {
-		tag = fmt.Sprintf("bulkhead-test/%s:%s", server, hex.EncodeToString(configSum[:6]))
+		tag = fmt.Sprintf("bulkhead-test/%s:%s", server, img.id[len("sha256:"):][:12])
 	}
+	layer, config := img.layer, img.config
 
 	ctx := context.Background()
-	if got, err := cli.ImageInspect(ctx, tag); err == nil && got.ID == id {
+	if got, err := cli.ImageInspect(ctx, tag); err == nil && got.ID == img.id {
 		return tag
 	}
 	manifest, _ := json.Marshal([]map[string]any{{
@@ -97,6 +74,45 @@ func ServerImage(t testing.TB, cli *client.Client, server string, opts ...ImageO
 		t.Fatalf("load image %s: %v", tag, err)
 	}
 	return tag
+}
+
+// assembled is a one-layer image: an uncompressed layer tar and its config.
+type assembled struct {
+	spec   imageSpec
+	layer  []byte
+	config []byte
+	id     string // sha256 of the config: the engine's image ID
+}
+
+func assemble(t testing.TB, server string, opts []ImageOption) assembled {
+	t.Helper()
+	spec := imageSpec{}
+	for _, o := range opts {
+		o(&spec)
+	}
+	bin := serverBinary(t, server)
+	layer := tarFiles(t, func(tw *tar.Writer) {
+		addBytes(t, tw, "server", bin, 0o755)
+		if spec.setuidAt != "" {
+			addBytes(t, tw, spec.setuidAt[1:], bin, 0o4755)
+		}
+	})
+	config, _ := json.Marshal(map[string]any{
+		"architecture": runtime.GOARCH,
+		"os":           "linux",
+		"config": map[string]any{
+			"Entrypoint": []string{"/server"},
+			"Cmd":        spec.extraArgs,
+			"Labels":     map[string]string{"dev.bulkhead.test": "true"},
+		},
+		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{digestOf(layer)}},
+	})
+	return assembled{spec: spec, layer: layer, config: config, id: digestOf(config)}
+}
+
+func digestOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 var binaries sync.Map // server name -> *binary
