@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // An instance is one running Bulkhead process that owns containers. It
@@ -69,4 +70,16 @@ func ownerAlive(home, id string) bool {
 	}
 	os.Remove(path)
 	return false
+}
+
+// sweepLocks removes the lock files of dead instances that left no
+// container behind; checked lists the ones already looked at.
+func sweepLocks(home string, checked map[string]bool) {
+	entries, _ := os.ReadDir(filepath.Join(home, "run"))
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".lock")
+		if _, seen := checked[id]; ok && !seen {
+			ownerAlive(home, id) // removes the file when its owner is gone
+		}
+	}
 }

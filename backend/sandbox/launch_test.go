@@ -245,6 +245,16 @@ func TestReapRemovesOnlyOrphans(t *testing.T) {
 	if len(list) != 1 || list[0].ID != kept.ID {
 		t.Errorf("after reaping: %+v", list)
 	}
+	// A process that died before launching anything leaves only its lock.
+	idle, _ := newInstance(home)
+	idle.file.Close()
+	reaper.Reap(ctx)
+	if _, err := os.Stat(instanceLockPath(home, idle.id)); !os.IsNotExist(err) {
+		t.Errorf("a dead instance's lock file survived the sweep: %v", err)
+	}
+	if !ownerAlive(home, live.instance.id) {
+		t.Error("the sweep took a live instance's lock")
+	}
 }
 
 func TestStopServerStopsWhateverStartedIt(t *testing.T) {

@@ -117,5 +117,6 @@ func (e *Engine) Reap(ctx context.Context) (int, error) {
 		}
 		n++
 	}
+	sweepLocks(e.home, alive)
 	return n, nil
 }
