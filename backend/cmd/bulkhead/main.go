@@ -56,6 +56,7 @@ pins the image you approved.`,
 	root.AddCommand(
 		newCatalogCommand(a),
 		newRunCommand(a),
+		newGatewayCommand(a),
 		newPsCommand(a),
 		newStopCommand(a),
 		newLogsCommand(a),

@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bulkhead-dev/bulkhead/backend/gateway"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
-	"github.com/bulkhead-dev/bulkhead/backend/trust"
 )
 
 // stopTimeout bounds a shutdown: stdin grace, SIGTERM grace, removal.
@@ -51,18 +51,7 @@ func runServer(ctx context.Context, a *app, name string, pull sandbox.PullPolicy
 	} else if n > 0 {
 		fmt.Fprintf(a.stderr, "bulkhead: removed %d container(s) left by an earlier run\n", n)
 	}
-	img, err := eng.ResolveImage(ctx, entry.Image, pull, a.stderr)
-	if err != nil {
-		return err
-	}
-	spec, err := sandbox.NewSpec(entry, img, eng.Host())
-	if err != nil {
-		return err
-	}
-	if err := trust.CheckImage(ctx, st, name, img); err != nil {
-		return err
-	}
-	sb, err := eng.Launch(ctx, spec)
+	sb, err := gateway.LaunchSandboxed(ctx, eng, st, entry, pull, a.stderr)
 	if err != nil {
 		return err
 	}

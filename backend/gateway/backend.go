@@ -1,0 +1,79 @@
+// Package gateway is the single MCP endpoint clients connect to: it keeps
+// one session per enabled server, each in its sandbox, publishes their
+// tools, prompts and resources under stable names, and forwards requests
+// and notifications both ways.
+package gateway
+
+import (
+	"context"
+	"io"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
+	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
+	"github.com/bulkhead-dev/bulkhead/backend/store"
+	"github.com/bulkhead-dev/bulkhead/backend/trust"
+)
+
+// Backend starts one server.
+type Backend interface {
+	Name() string
+	Start(ctx context.Context) (Process, error)
+}
+
+// Process is one running instance of a server.
+type Process interface {
+	Transport() mcp.Transport
+	Done() <-chan struct{}
+	Err() error // why it ended; valid after Done
+	Stop(ctx context.Context) error
+}
+
+// Sandboxed starts a catalog server in its sandbox.
+type Sandboxed struct {
+	Engine   *sandbox.Engine
+	Store    *store.Store
+	Entry    catalog.Entry
+	Pull     sandbox.PullPolicy
+	Progress io.Writer // pull progress
+}
+
+func (b *Sandboxed) Name() string { return b.Entry.Name }
+
+func (b *Sandboxed) Start(ctx context.Context) (Process, error) {
+	sb, err := LaunchSandboxed(ctx, b.Engine, b.Store, b.Entry, b.Pull, b.Progress)
+	if err != nil {
+		return nil, err
+	}
+	return sandboxProcess{sb}, nil
+}
+
+// LaunchSandboxed resolves the entry's image, checks its grants against this
+// machine and its image against the pin, then launches it.
+func LaunchSandboxed(ctx context.Context, eng *sandbox.Engine, st *store.Store, e catalog.Entry, pull sandbox.PullPolicy, progress io.Writer) (*sandbox.Sandbox, error) {
+	if progress == nil {
+		progress = io.Discard
+	}
+	img, err := eng.ResolveImage(ctx, e.Image, pull, progress)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := sandbox.NewSpec(e, img, eng.Host())
+	if err != nil {
+		return nil, err
+	}
+	if err := trust.CheckImage(ctx, st, e.Name, img); err != nil {
+		return nil, err
+	}
+	return eng.Launch(ctx, spec)
+}
+
+type sandboxProcess struct{ sb *sandbox.Sandbox }
+
+func (p sandboxProcess) Transport() mcp.Transport {
+	return &mcp.IOTransport{Reader: p.sb.Stdout(), Writer: p.sb.Stdin()}
+}
+func (p sandboxProcess) Done() <-chan struct{}          { return p.sb.Done() }
+func (p sandboxProcess) Err() error                     { return p.sb.Err() }
+func (p sandboxProcess) Stop(ctx context.Context) error { return p.sb.Stop(ctx) }

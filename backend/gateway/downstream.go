@@ -1,0 +1,242 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Restart back-off: a server that crashes once restarts at once; one that
+// keeps crashing waits longer each time, up to maxBackoff. A session that
+// lived stableAfter resets the count.
+const (
+	startTimeout = 2 * time.Minute
+	baseBackoff  = 500 * time.Millisecond
+	maxBackoff   = 30 * time.Second
+	stableAfter  = time.Minute
+)
+
+// downstream is one server behind the gateway: at most one running process
+// and one MCP session, shared by every client.
+type downstream struct {
+	g       *Gateway
+	name    string
+	backend Backend
+	client  *mcp.Client
+
+	// guarded by g.mu
+	pub published
+
+	mu       sync.Mutex // guards what follows
+	cs       *mcp.ClientSession
+	proc     Process
+	starting chan struct{}
+	startErr error
+	started  time.Time
+	failures int
+	retryAt  time.Time
+	closed   bool
+}
+
+// session returns the live session, starting the server when it is not
+// running. Concurrent callers share one start.
+func (d *downstream) session(ctx context.Context) (*mcp.ClientSession, error) {
+	d.mu.Lock()
+	if d.cs != nil {
+		cs := d.cs
+		d.mu.Unlock()
+		return cs, nil
+	}
+	if d.closed {
+		d.mu.Unlock()
+		return nil, fmt.Errorf("server %q: the gateway is shutting down", d.name)
+	}
+	if d.starting == nil {
+		if wait := time.Until(d.retryAt); wait > 0 {
+			err := d.startErr
+			d.mu.Unlock()
+			return nil, fmt.Errorf("server %q failed %d times in a row and restarts in %s: %v", d.name, d.failures, wait.Round(time.Second), err)
+		}
+		d.starting = make(chan struct{})
+		go d.start(d.starting)
+	}
+	starting := d.starting
+	d.mu.Unlock()
+	select {
+	case <-starting:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cs == nil {
+		return nil, d.startErr
+	}
+	return d.cs, nil
+}
+
+func (d *downstream) start(done chan struct{}) {
+	ctx, cancel := context.WithTimeout(d.g.ctx, startTimeout)
+	defer cancel()
+	if d.client == nil {
+		d.client = d.g.newClient(d)
+	}
+	proc, err := d.backend.Start(ctx)
+	var cs *mcp.ClientSession
+	if err == nil {
+		cs, err = d.client.Connect(ctx, proc.Transport(), &mcp.ClientSessionOptions{ProtocolVersion: downstreamVersion})
+		if err != nil {
+			proc.Stop(context.WithoutCancel(ctx))
+			if perr := proc.Err(); perr != nil {
+				err = perr // the server's own failure says more than the broken pipe
+			}
+			err = fmt.Errorf("server %q did not complete the MCP handshake: %w", d.name, err)
+		}
+	}
+	if err == nil {
+		if err = d.sync(ctx, cs); err != nil {
+			cs.Close()
+			proc.Stop(context.WithoutCancel(ctx))
+		}
+	}
+	d.mu.Lock()
+	d.starting = nil
+	if err != nil {
+		d.startErr = err
+		d.failed()
+	} else {
+		d.cs, d.proc, d.started = cs, proc, time.Now()
+		go d.watch(cs, proc)
+	}
+	d.mu.Unlock()
+	close(done)
+	if err != nil {
+		d.g.log.Warn("server failed to start", "server", d.name, "err", err)
+	}
+}
+
+// failed counts a failure and sets when the next start may happen. Called
+// with mu held.
+func (d *downstream) failed() {
+	if !d.started.IsZero() && time.Since(d.started) > stableAfter {
+		d.failures = 0
+	}
+	d.failures++
+	delay := time.Duration(0)
+	if d.failures > 1 {
+		delay = min(maxBackoff, baseBackoff<<(d.failures-2))
+	}
+	d.retryAt = time.Now().Add(delay)
+}
+
+// watch waits for the session or the process to end, then clears the way
+// for a restart (at once in eager mode, else on the next request).
+func (d *downstream) watch(cs *mcp.ClientSession, proc Process) {
+	ended := make(chan struct{})
+	go func() { cs.Wait(); close(ended) }()
+	select {
+	case <-ended:
+	case <-proc.Done():
+	}
+	cs.Close()
+	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	proc.Stop(stopCtx)
+	cancel()
+
+	d.mu.Lock()
+	if d.cs != cs {
+		d.mu.Unlock()
+		return
+	}
+	d.cs, d.proc = nil, nil
+	d.startErr = proc.Err()
+	if d.startErr == nil {
+		d.startErr = fmt.Errorf("server %q ended its session", d.name)
+	}
+	closed := d.closed
+	d.failed()
+	retryAt := d.retryAt
+	d.mu.Unlock()
+	if closed {
+		return
+	}
+	d.g.log.Warn("server ended; it will be restarted", "server", d.name, "err", d.startErr)
+	if d.g.opts.Eager {
+		select {
+		case <-time.After(time.Until(retryAt)):
+			d.session(d.g.ctx)
+		case <-d.g.ctx.Done():
+		}
+	}
+}
+
+// stop ends the server for good.
+func (d *downstream) stop(ctx context.Context) {
+	d.mu.Lock()
+	d.closed = true
+	cs, proc := d.cs, d.proc
+	d.cs, d.proc = nil, nil
+	d.mu.Unlock()
+	if cs != nil {
+		cs.Close()
+	}
+	if proc != nil {
+		proc.Stop(ctx)
+	}
+}
+
+// resync re-reads what the server offers after it announced a change.
+func (d *downstream) resync() {
+	d.mu.Lock()
+	cs := d.cs
+	d.mu.Unlock()
+	if cs == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(d.g.ctx, time.Minute)
+	defer cancel()
+	if err := d.sync(ctx, cs); err != nil {
+		d.g.log.Warn("re-listing failed", "server", d.name, "err", err)
+	}
+}
+
+// sync lists everything the server offers and publishes it upstream.
+func (d *downstream) sync(ctx context.Context, cs *mcp.ClientSession) error {
+	caps := cs.InitializeResult().Capabilities
+	var snap snapshot
+	if caps.Tools != nil {
+		for t, err := range cs.Tools(ctx, nil) {
+			if err != nil {
+				return fmt.Errorf("server %q: list tools: %w", d.name, err)
+			}
+			snap.tools = append(snap.tools, t)
+		}
+	}
+	if caps.Prompts != nil {
+		for p, err := range cs.Prompts(ctx, nil) {
+			if err != nil {
+				return fmt.Errorf("server %q: list prompts: %w", d.name, err)
+			}
+			snap.prompts = append(snap.prompts, p)
+		}
+	}
+	if caps.Resources != nil {
+		for r, err := range cs.Resources(ctx, nil) {
+			if err != nil {
+				return fmt.Errorf("server %q: list resources: %w", d.name, err)
+			}
+			snap.resources = append(snap.resources, r)
+		}
+		for t, err := range cs.ResourceTemplates(ctx, nil) {
+			if err != nil {
+				return fmt.Errorf("server %q: list resource templates: %w", d.name, err)
+			}
+			snap.templates = append(snap.templates, t)
+		}
+	}
+	d.g.publish(d, snap)
+	return nil
+}

@@ -1,0 +1,347 @@
+//lint:file-ignore SA1019 roots, sampling and logging are deprecated only from MCP 2026-07-28; this file forwards them for 2025-06-18 and 2025-11-25 peers.
+
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// rootsPlaceholder is the one root each downstream client holds. It is never
+// shown to a server (roots/list is answered by the client that asked); it
+// exists so the client advertises roots, and re-adding it tells servers the
+// roots changed.
+var rootsPlaceholder = &mcp.Root{URI: "bulkhead:roots", Name: "answered by the connected client"}
+
+// progressGrace is how long a finished request's progress token still routes.
+const progressGrace = 10 * time.Second
+
+// progressRoute maps a gateway-issued progress token back to the client
+// session and the token it chose: clients pick tokens independently, so
+// two may use the same one.
+type progressRoute struct {
+	session *mcp.ServerSession
+	token   any
+}
+
+// begin marks a client request in flight to d, applies the call timeout
+// and swaps the progress token for one of the gateway's. The returned meta
+// goes downstream; end must be called when the request is over.
+func (g *Gateway) begin(ctx context.Context, d *downstream, ss *mcp.ServerSession, meta mcp.Meta) (context.Context, mcp.Meta, func()) {
+	ctx, cancel := context.WithTimeout(ctx, g.opts.CallTimeout)
+	g.mu.Lock()
+	if g.inflight[d] == nil {
+		g.inflight[d] = map[*mcp.ServerSession]int{}
+	}
+	g.inflight[d][ss]++
+	var token string
+	if t, ok := meta["progressToken"]; ok && t != nil {
+		g.nextToken++
+		token = "bulkhead-" + strconv.FormatUint(g.nextToken, 10)
+		g.progress[token] = progressRoute{session: ss, token: t}
+		meta = maps.Clone(meta)
+		meta["progressToken"] = token
+	}
+	g.mu.Unlock()
+	return ctx, meta, func() {
+		cancel()
+		g.mu.Lock()
+		if g.inflight[d][ss]--; g.inflight[d][ss] <= 0 {
+			delete(g.inflight[d], ss)
+		}
+		g.mu.Unlock()
+		if token != "" {
+			// The SDK handles notifications concurrently with responses, so
+			// the last progress may be handled after the result: keep the
+			// route a little longer.
+			time.AfterFunc(progressGrace, func() {
+				g.mu.Lock()
+				delete(g.progress, token)
+				g.mu.Unlock()
+			})
+		}
+	}
+}
+
+// route finds the client session a server's own request belongs to: the one
+// client with a request in flight to that server or, with none in flight,
+// the only client connected. Anything else is ambiguous and refused, so one
+// client's sampling or elicitation never reaches another.
+func (g *Gateway) route(d *downstream) (*mcp.ServerSession, error) {
+	g.mu.Lock()
+	waiting := slices.Collect(maps.Keys(g.inflight[d]))
+	g.mu.Unlock()
+	if len(waiting) == 1 {
+		return waiting[0], nil
+	}
+	if len(waiting) == 0 {
+		all := slices.Collect(g.server.Sessions())
+		if len(all) == 1 {
+			return all[0], nil
+		}
+	}
+	return nil, fmt.Errorf("bulkhead cannot tell which client this request from server %q belongs to (%d clients are waiting on it)", d.name, len(waiting))
+}
+
+// downstreamErr labels an error with the server unless it is a JSON-RPC
+// error from the server itself, which passes through with its code.
+func downstreamErr(d *downstream, err error) error {
+	var wire *jsonrpc.Error
+	if errors.As(err, &wire) {
+		return err
+	}
+	return fmt.Errorf("server %q: %w", d.name, err)
+}
+
+func (g *Gateway) forwardTool(d *downstream, original string) mcp.ToolHandler {
+	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		ctx, meta, end := g.begin(ctx, d, req.Session, req.Params.Meta)
+		defer end()
+		cs, err := d.session(ctx)
+		if err != nil {
+			return nil, err
+		}
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Meta: meta, Name: original, Arguments: req.Params.Arguments})
+		if err != nil {
+			return nil, downstreamErr(d, err)
+		}
+		return res, nil
+	}
+}
+
+func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandler {
+	return func(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		ctx, meta, end := g.begin(ctx, d, req.Session, req.Params.Meta)
+		defer end()
+		cs, err := d.session(ctx)
+		if err != nil {
+			return nil, err
+		}
+		res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Meta: meta, Name: original, Arguments: req.Params.Arguments})
+		if err != nil {
+			return nil, downstreamErr(d, err)
+		}
+		return res, nil
+	}
+}
+
+func (g *Gateway) forwardRead(d *downstream) mcp.ResourceHandler {
+	return func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+		ctx, meta, end := g.begin(ctx, d, req.Session, req.Params.Meta)
+		defer end()
+		cs, err := d.session(ctx)
+		if err != nil {
+			return nil, err
+		}
+		res, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{Meta: meta, URI: req.Params.URI})
+		if err != nil {
+			return nil, downstreamErr(d, err)
+		}
+		return res, nil
+	}
+}
+
+// owner finds the server of a resource URI: an exact resource first, then a
+// template that matches.
+func (g *Gateway) owner(uri string) *downstream {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, d := range g.downs {
+		if _, ok := d.pub.resources[uri]; ok {
+			return d
+		}
+	}
+	for _, d := range g.downs {
+		for _, e := range d.pub.templates {
+			if e.match.Regexp().MatchString(uri) {
+				return d
+			}
+		}
+	}
+	return nil
+}
+
+func (g *Gateway) complete(ctx context.Context, req *mcp.CompleteRequest) (*mcp.CompleteResult, error) {
+	params := *req.Params
+	ref := *params.Ref
+	params.Ref = &ref
+	var d *downstream
+	switch ref.Type {
+	case "ref/prompt":
+		g.mu.Lock()
+		for _, cand := range g.downs {
+			if e, ok := cand.pub.prompts[ref.Name]; ok {
+				d, ref.Name = cand, e.original
+			}
+		}
+		g.mu.Unlock()
+	case "ref/resource":
+		d = g.owner(ref.URI)
+	}
+	if d == nil {
+		return nil, fmt.Errorf("no server offers %s %q", ref.Type, ref.Name+ref.URI)
+	}
+	ctx, meta, end := g.begin(ctx, d, req.Session, params.Meta)
+	defer end()
+	params.Meta = meta
+	cs, err := d.session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := cs.Complete(ctx, &params)
+	if err != nil {
+		return nil, downstreamErr(d, err)
+	}
+	return res, nil
+}
+
+// subscribe passes a client's subscription on, once per server and URI
+// however many clients subscribe; the SDK remembers which sessions did.
+func (g *Gateway) subscribe(ctx context.Context, req *mcp.SubscribeRequest) error {
+	return g.changeSubscription(ctx, req.Params.URI, +1)
+}
+
+func (g *Gateway) unsubscribe(ctx context.Context, req *mcp.UnsubscribeRequest) error {
+	return g.changeSubscription(ctx, req.Params.URI, -1)
+}
+
+func (g *Gateway) changeSubscription(ctx context.Context, uri string, delta int) error {
+	d := g.owner(uri)
+	if d == nil {
+		return fmt.Errorf("no server offers resource %q", uri)
+	}
+	g.mu.Lock()
+	if g.subs[d] == nil {
+		g.subs[d] = map[string]int{}
+	}
+	before := g.subs[d][uri]
+	after := max(0, before+delta)
+	g.subs[d][uri] = after
+	g.mu.Unlock()
+	if (before == 0) == (after == 0) {
+		return nil
+	}
+	cs, err := d.session(ctx)
+	if err != nil {
+		return err
+	}
+	if after > 0 {
+		err = cs.Subscribe(ctx, &mcp.SubscribeParams{URI: uri})
+	} else {
+		err = cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: uri})
+	}
+	if err != nil {
+		return downstreamErr(d, err)
+	}
+	return nil
+}
+
+// rootsChanged tells every running server that the roots changed; each
+// asks again, and its question is routed to a client.
+func (g *Gateway) rootsChanged(context.Context, *mcp.RootsListChangedRequest) {
+	for _, d := range g.downs {
+		if d.client != nil {
+			d.client.AddRoots(rootsPlaceholder)
+		}
+	}
+}
+
+// loggingLevels in order of verbosity, most verbose first.
+var loggingLevels = []mcp.LoggingLevel{"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}
+
+// setLevel records a client's log level and sets each server to the most
+// verbose level any client wants; the SDK filters per client.
+func (g *Gateway) setLevel(ctx context.Context, ss *mcp.ServerSession, level mcp.LoggingLevel) {
+	g.mu.Lock()
+	g.levels[ss] = level
+	live := map[*mcp.ServerSession]bool{}
+	for s := range g.server.Sessions() {
+		live[s] = true
+	}
+	want := len(loggingLevels) - 1
+	for s, l := range g.levels {
+		if !live[s] {
+			delete(g.levels, s)
+			continue
+		}
+		want = min(want, slices.Index(loggingLevels, l))
+	}
+	g.mu.Unlock()
+	for _, d := range g.downs {
+		d.mu.Lock()
+		cs := d.cs
+		d.mu.Unlock()
+		if cs != nil && cs.InitializeResult().Capabilities.Logging != nil {
+			cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: loggingLevels[max(want, 0)]})
+		}
+	}
+}
+
+// newClient is the gateway's client towards one server: what the server
+// asks of its client is routed to the right upstream session.
+func (g *Gateway) newClient(d *downstream) *mcp.Client {
+	c := mcp.NewClient(&mcp.Implementation{Name: "bulkhead", Version: g.opts.Version}, &mcp.ClientOptions{
+		Logger:    g.log,
+		KeepAlive: g.opts.KeepAlive,
+		CreateMessageHandler: func(ctx context.Context, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+			ss, err := g.route(d)
+			if err != nil {
+				return nil, err
+			}
+			return ss.CreateMessage(ctx, req.Params)
+		},
+		ElicitationHandler: func(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			ss, err := g.route(d)
+			if err != nil {
+				return nil, err
+			}
+			return ss.Elicit(ctx, req.Params)
+		},
+		ToolListChangedHandler:     func(context.Context, *mcp.ToolListChangedRequest) { go d.resync() },
+		PromptListChangedHandler:   func(context.Context, *mcp.PromptListChangedRequest) { go d.resync() },
+		ResourceListChangedHandler: func(context.Context, *mcp.ResourceListChangedRequest) { go d.resync() },
+		ResourceUpdatedHandler: func(ctx context.Context, req *mcp.ResourceUpdatedNotificationRequest) {
+			g.server.ResourceUpdated(ctx, req.Params)
+		},
+		LoggingMessageHandler: func(ctx context.Context, req *mcp.LoggingMessageRequest) {
+			p := *req.Params
+			p.Logger = d.name + "/" + p.Logger
+			for ss := range g.server.Sessions() {
+				ss.Log(ctx, &p)
+			}
+		},
+		ProgressNotificationHandler: func(ctx context.Context, req *mcp.ProgressNotificationClientRequest) {
+			key, _ := req.Params.ProgressToken.(string)
+			g.mu.Lock()
+			r, ok := g.progress[key]
+			g.mu.Unlock()
+			if ok {
+				p := *req.Params
+				p.ProgressToken = r.token
+				r.session.NotifyProgress(ctx, &p)
+			}
+		},
+	})
+	c.AddRoots(rootsPlaceholder)
+	c.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			if method != "roots/list" {
+				return next(ctx, method, req)
+			}
+			ss, err := g.route(d)
+			if err != nil {
+				return nil, err
+			}
+			return ss.ListRoots(ctx, nil)
+		}
+	})
+	return c
+}

@@ -1,0 +1,189 @@
+//lint:file-ignore SA1019 roots, sampling and logging are deprecated only from MCP 2026-07-28; this file forwards them for 2025-06-18 and 2025-11-25 peers.
+
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Options tune a gateway; the zero value is usable.
+type Options struct {
+	// Separator joins a server's name and a tool or prompt name
+	// (default "__"). Server names cannot contain it, so names never clash.
+	Separator string
+	// Eager starts every server with the gateway; otherwise a server starts
+	// when a client first lists or calls.
+	Eager bool
+	// CallTimeout bounds one forwarded request (default 10 minutes).
+	CallTimeout time.Duration
+	// KeepAlive is how often idle servers are pinged (default 30s).
+	KeepAlive time.Duration
+	// Disabled hides a tool: Disabled(server, tool).
+	Disabled func(server, tool string) bool
+	// Version is reported to clients and servers.
+	Version string
+	Logger  *slog.Logger
+}
+
+var separatorRE = regexp.MustCompile(`^[A-Za-z0-9_.]{1,8}$`)
+
+// The gateway speaks the protocol versions in which a server may ask its
+// client (sampling, elicitation, roots) in the middle of a request: up to
+// 2025-11-25. Later versions replace that with multi-round-trip results,
+// which forwarding does not handle yet; clients that prefer them fall back.
+const downstreamVersion = "2025-11-25"
+
+func classicVersions() []string {
+	var vs []string
+	for _, v := range mcp.SupportedProtocolVersions() {
+		if v <= downstreamVersion {
+			vs = append(vs, v)
+		}
+	}
+	return vs
+}
+
+// Gateway aggregates servers behind one MCP server.
+type Gateway struct {
+	opts   Options
+	server *mcp.Server
+	downs  []*downstream
+	byName map[string]*downstream
+	log    *slog.Logger
+	ctx    context.Context // ends at Close
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	owners    map[string]*downstream // resource URI or template -> server
+	subs      map[*downstream]map[string]int
+	levels    map[*mcp.ServerSession]mcp.LoggingLevel
+	inflight  map[*downstream]map[*mcp.ServerSession]int
+	progress  map[string]progressRoute
+	nextToken uint64
+}
+
+// New builds a gateway over the given servers; nothing starts until Start
+// (eager) or a client asks.
+func New(backends []Backend, opts Options) (*Gateway, error) {
+	if opts.Separator == "" {
+		opts.Separator = "__"
+	}
+	if !separatorRE.MatchString(opts.Separator) || opts.Separator == "-" {
+		return nil, fmt.Errorf("name separator %q must be 1 to 8 letters, digits, underscores or dots", opts.Separator)
+	}
+	if opts.CallTimeout == 0 {
+		opts.CallTimeout = 10 * time.Minute
+	}
+	if opts.KeepAlive == 0 {
+		opts.KeepAlive = 30 * time.Second
+	}
+	if opts.Disabled == nil {
+		opts.Disabled = func(string, string) bool { return false }
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Version == "" {
+		opts.Version = "dev"
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &Gateway{
+		opts: opts, byName: map[string]*downstream{}, log: opts.Logger, ctx: ctx, cancel: cancel,
+		owners: map[string]*downstream{}, subs: map[*downstream]map[string]int{},
+		levels: map[*mcp.ServerSession]mcp.LoggingLevel{}, inflight: map[*downstream]map[*mcp.ServerSession]int{},
+		progress: map[string]progressRoute{},
+	}
+	for _, b := range backends {
+		if _, dup := g.byName[b.Name()]; dup {
+			return nil, fmt.Errorf("server %q is listed twice", b.Name())
+		}
+		d := &downstream{g: g, name: b.Name(), backend: b}
+		g.downs = append(g.downs, d)
+		g.byName[d.name] = d
+	}
+	g.server = mcp.NewServer(&mcp.Implementation{Name: "bulkhead", Title: "Bulkhead", Version: opts.Version}, &mcp.ServerOptions{
+		Logger: opts.Logger,
+		// Declared up front: servers start lazily, after initialize.
+		Capabilities: &mcp.ServerCapabilities{
+			Tools:       &mcp.ToolCapabilities{ListChanged: true},
+			Prompts:     &mcp.PromptCapabilities{ListChanged: true},
+			Resources:   &mcp.ResourceCapabilities{ListChanged: true, Subscribe: true},
+			Completions: &mcp.CompletionCapabilities{},
+			Logging:     &mcp.LoggingCapabilities{},
+		},
+		CompletionHandler:         g.complete,
+		SubscribeHandler:          g.subscribe,
+		UnsubscribeHandler:        g.unsubscribe,
+		RootsListChangedHandler:   g.rootsChanged,
+		SupportedProtocolVersions: classicVersions(),
+	})
+	g.server.AddReceivingMiddleware(g.intercept)
+	return g, nil
+}
+
+// Server is the upstream MCP server to run on a transport.
+func (g *Gateway) Server() *mcp.Server { return g.server }
+
+// Start starts every server now when Options.Eager is set.
+func (g *Gateway) Start(ctx context.Context) {
+	if g.opts.Eager {
+		g.startAll(ctx)
+	}
+}
+
+// startAll brings every server up (in parallel) and publishes what it has;
+// a server that fails to start is left out and logged.
+func (g *Gateway) startAll(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, d := range g.downs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := d.session(ctx); err != nil {
+				g.log.Warn("server unavailable", "server", d.name, "err", err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Close stops every server.
+func (g *Gateway) Close(ctx context.Context) {
+	g.cancel()
+	var wg sync.WaitGroup
+	for _, d := range g.downs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.stop(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+// intercept runs before the SDK handles a client request: lists wait for
+// the servers to be up, and log levels are passed on.
+func (g *Gateway) intercept(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		switch method {
+		case "tools/list", "prompts/list", "resources/list", "resources/templates/list":
+			g.startAll(ctx)
+		case "logging/setLevel":
+			res, err := next(ctx, method, req)
+			if err == nil {
+				ss, _ := req.GetSession().(*mcp.ServerSession)
+				g.setLevel(ctx, ss, req.GetParams().(*mcp.SetLoggingLevelParams).Level)
+			}
+			return res, err
+		}
+		return next(ctx, method, req)
+	}
+}

@@ -1,0 +1,162 @@
+package gateway
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/yosida95/uritemplate/v3"
+)
+
+// maxNameLen is the longest tool name the MCP spec recommends.
+const maxNameLen = 128
+
+// snapshot is everything a server offers at one moment.
+type snapshot struct {
+	tools     []*mcp.Tool
+	prompts   []*mcp.Prompt
+	resources []*mcp.Resource
+	templates []*mcp.ResourceTemplate
+}
+
+// published is what the gateway registered upstream for one server: the
+// exposed name (or URI) with the original and the definition as sent, so a
+// re-list that changed nothing changes nothing upstream.
+type published struct {
+	tools     map[string]entry
+	prompts   map[string]entry
+	resources map[string]entry
+	templates map[string]entry
+}
+
+type entry struct {
+	original string
+	def      []byte
+	match    *uritemplate.Template // templates only
+}
+
+// exposedName joins server and name within the spec's tool-name rules
+// (A-Z a-z 0-9 _ - ., at most 128). A name that had to be changed gets a
+// hash of the original, so two changed names never collide and the result
+// is the same on every run.
+func exposedName(server, sep, name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-.", r)) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	out := server + sep + b.String()
+	if b.String() != name || len(out) > maxNameLen || name == "" {
+		sum := sha256.Sum256([]byte(name))
+		suffix := "_" + hex.EncodeToString(sum[:4])
+		out = out[:min(len(out), maxNameLen-len(suffix))] + suffix
+	}
+	return out
+}
+
+// publish brings the upstream registries in line with a server's snapshot.
+func (g *Gateway) publish(d *downstream, snap snapshot) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := g.server
+	next := published{tools: map[string]entry{}, prompts: map[string]entry{}, resources: map[string]entry{}, templates: map[string]entry{}}
+
+	for _, t := range snap.tools {
+		if g.opts.Disabled(d.name, t.Name) {
+			continue
+		}
+		up := *t
+		up.Name = exposedName(d.name, g.opts.Separator, t.Name)
+		if e, ok := g.register(d, d.pub.tools, up.Name, t.Name, &up, func() { s.AddTool(&up, g.forwardTool(d, t.Name)) }); ok {
+			next.tools[up.Name] = e
+		}
+	}
+	for _, p := range snap.prompts {
+		up := *p
+		up.Name = exposedName(d.name, g.opts.Separator, p.Name)
+		if e, ok := g.register(d, d.pub.prompts, up.Name, p.Name, &up, func() { s.AddPrompt(&up, g.forwardPrompt(d, p.Name)) }); ok {
+			next.prompts[up.Name] = e
+		}
+	}
+	for _, r := range snap.resources {
+		if !g.claim(d, r.URI) {
+			continue
+		}
+		up := *r
+		if e, ok := g.register(d, d.pub.resources, r.URI, r.URI, &up, func() { s.AddResource(&up, g.forwardRead(d)) }); ok {
+			next.resources[r.URI] = e
+		}
+	}
+	for _, t := range snap.templates {
+		tpl, err := uritemplate.New(t.URITemplate)
+		if err != nil || !g.claim(d, t.URITemplate) {
+			continue
+		}
+		up := *t
+		if e, ok := g.register(d, d.pub.templates, t.URITemplate, t.URITemplate, &up, func() { s.AddResourceTemplate(&up, g.forwardRead(d)) }); ok {
+			e.match = tpl
+			next.templates[t.URITemplate] = e
+		}
+	}
+
+	s.RemoveTools(gone(d.pub.tools, next.tools)...)
+	s.RemovePrompts(gone(d.pub.prompts, next.prompts)...)
+	s.RemoveResources(g.release(gone(d.pub.resources, next.resources))...)
+	s.RemoveResourceTemplates(g.release(gone(d.pub.templates, next.templates))...)
+	d.pub = next
+}
+
+// register adds one definition upstream unless it is unchanged. The SDK
+// panics on definitions it rejects (a tool schema that is not an object);
+// a server's bad definition is logged and left out, never fatal.
+func (g *Gateway) register(d *downstream, before map[string]entry, key, original string, def any, add func()) (e entry, ok bool) {
+	raw, _ := json.Marshal(def)
+	if prev, had := before[key]; had && bytes.Equal(prev.def, raw) {
+		return prev, true
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			g.log.Warn("definition left out", "server", d.name, "name", original, "reason", fmt.Sprint(p))
+			ok = false
+		}
+	}()
+	add()
+	return entry{original: original, def: raw}, true
+}
+
+// claim gives a resource URI or template to the first server offering it;
+// another server offering the same one is left out (URIs are not renamed,
+// since clients treat them as addresses). Called with g.mu held.
+func (g *Gateway) claim(d *downstream, uri string) bool {
+	if owner, taken := g.owners[uri]; taken && owner != d {
+		g.log.Warn("resource offered by two servers; keeping the first", "uri", uri, "kept", owner.name, "dropped", d.name)
+		return false
+	}
+	g.owners[uri] = d
+	return true
+}
+
+// release frees URIs a server no longer offers. Called with g.mu held.
+func (g *Gateway) release(uris []string) []string {
+	for _, u := range uris {
+		delete(g.owners, u)
+	}
+	return uris
+}
+
+func gone(before, after map[string]entry) []string {
+	var out []string
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
