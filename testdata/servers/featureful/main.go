@@ -1,9 +1,9 @@
 // Command featureful is an MCP stdio server for Bulkhead's gateway tests:
 // it uses every feature a gateway must forward, in both directions, and
 // reports what it received.
-//lint:file-ignore SA1019 roots, sampling and logging are deprecated only from MCP 2026-07-28; this file forwards them for 2025-06-18 and 2025-11-25 peers.
-
 package main
+
+//lint:file-ignore SA1019 roots, sampling and logging are deprecated only from MCP 2026-07-28; this server uses them as 2025-11-25 servers do.
 
 import (
 	"context"
