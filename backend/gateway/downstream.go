@@ -33,6 +33,8 @@ type downstream struct {
 	mu       sync.Mutex // guards what follows
 	cs       *mcp.ClientSession
 	proc     Process
+	ended    chan struct{} // closed when cs or proc ends
+	cleared  chan struct{} // closed once watch has reset cs after that
 	starting chan struct{}
 	startErr error
 	started  time.Time
@@ -46,9 +48,19 @@ type downstream struct {
 func (d *downstream) session(ctx context.Context) (*mcp.ClientSession, error) {
 	d.mu.Lock()
 	if d.cs != nil {
-		cs := d.cs
+		cs, ended, cleared := d.cs, d.ended, d.cleared
 		d.mu.Unlock()
-		return cs, nil
+		select {
+		case <-ended: // died a moment ago: wait for the clean-up, then restart
+		default:
+			return cs, nil
+		}
+		select {
+		case <-cleared:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return d.session(ctx)
 	}
 	if d.closed {
 		d.mu.Unlock()
@@ -109,7 +121,8 @@ func (d *downstream) start(done chan struct{}) {
 		d.failed()
 	} else {
 		d.cs, d.proc, d.started = cs, proc, time.Now()
-		go d.watch(cs, proc)
+		d.ended, d.cleared = make(chan struct{}), make(chan struct{})
+		go d.watch(cs, proc, d.ended, d.cleared)
 	}
 	d.mu.Unlock()
 	close(done)
@@ -134,43 +147,48 @@ func (d *downstream) failed() {
 
 // watch waits for the session or the process to end, then clears the way
 // for a restart (at once in eager mode, else on the next request).
-func (d *downstream) watch(cs *mcp.ClientSession, proc Process) {
-	ended := make(chan struct{})
-	go func() { cs.Wait(); close(ended) }()
+func (d *downstream) watch(cs *mcp.ClientSession, proc Process, ended, cleared chan struct{}) {
+	sessionOver := make(chan struct{})
+	go func() { cs.Wait(); close(sessionOver) }()
 	select {
-	case <-ended:
+	case <-sessionOver:
 	case <-proc.Done():
 	}
+	close(ended)
 	cs.Close()
 	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	proc.Stop(stopCtx)
 	cancel()
 
-	d.mu.Lock()
-	if d.cs != cs {
-		d.mu.Unlock()
-		return
-	}
-	d.cs, d.proc = nil, nil
-	d.startErr = proc.Err()
-	if d.startErr == nil {
-		d.startErr = fmt.Errorf("server %q ended its session", d.name)
-	}
-	closed := d.closed
-	d.failed()
-	retryAt := d.retryAt
-	d.mu.Unlock()
-	if closed {
-		return
-	}
-	d.g.log.Warn("server ended; it will be restarted", "server", d.name, "err", d.startErr)
-	if d.g.opts.Eager {
+	retryAt, restart := d.reset(cs, proc)
+	close(cleared)
+	if restart && d.g.opts.Eager {
 		select {
 		case <-time.After(time.Until(retryAt)):
 			d.session(d.g.ctx)
 		case <-d.g.ctx.Done():
 		}
 	}
+}
+
+// reset forgets an ended session and says when a restart may happen.
+func (d *downstream) reset(cs *mcp.ClientSession, proc Process) (retryAt time.Time, restart bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cs != cs {
+		return time.Time{}, false
+	}
+	d.cs, d.proc = nil, nil
+	d.startErr = proc.Err()
+	if d.startErr == nil {
+		d.startErr = fmt.Errorf("server %q ended its session", d.name)
+	}
+	d.failed()
+	if d.closed {
+		return time.Time{}, false
+	}
+	d.g.log.Warn("server ended; it will be restarted", "server", d.name, "err", d.startErr)
+	return d.retryAt, true
 }
 
 // stop ends the server for good.

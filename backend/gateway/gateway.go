@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -155,6 +156,15 @@ func (g *Gateway) startAll(ctx context.Context) {
 	wg.Wait()
 }
 
+// serverOf finds the server a published tool or prompt name starts with.
+func (g *Gateway) serverOf(name string) *downstream {
+	server, _, ok := strings.Cut(name, g.opts.Separator)
+	if !ok {
+		return nil
+	}
+	return g.byName[server]
+}
+
 // Close stops every server.
 func (g *Gateway) Close(ctx context.Context) {
 	g.cancel()
@@ -169,12 +179,28 @@ func (g *Gateway) Close(ctx context.Context) {
 	wg.Wait()
 }
 
-// intercept runs before the SDK handles a client request: lists wait for
-// the servers to be up, and log levels are passed on.
+// intercept runs before the SDK handles a client request. Servers start
+// lazily, so whatever names a server's tool or prompt first brings that
+// server up (a client may call straight from a cached list), and whatever
+// could belong to any server brings them all up. Log levels are passed on.
 func (g *Gateway) intercept(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		switch method {
-		case "tools/list", "prompts/list", "resources/list", "resources/templates/list":
+		case "tools/call", "prompts/get":
+			name := ""
+			switch p := req.GetParams().(type) {
+			case *mcp.CallToolParamsRaw:
+				name = p.Name
+			case *mcp.GetPromptParams:
+				name = p.Name
+			}
+			if d := g.serverOf(name); d != nil {
+				if _, err := d.session(ctx); err != nil {
+					return nil, err
+				}
+			}
+		case "tools/list", "prompts/list", "resources/list", "resources/templates/list",
+			"resources/read", "resources/subscribe", "completion/complete":
 			g.startAll(ctx)
 		case "logging/setLevel":
 			res, err := next(ctx, method, req)

@@ -13,9 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/bulkhead-dev/bulkhead/backend/internal/testenv"
+	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 )
 
 // observer is an MCP client that answers what servers ask of it and keeps
@@ -354,4 +356,110 @@ func TestGatewayForwardsEveryFeatureOverStdio(t *testing.T) {
 			t.Errorf("new tool = %q", got)
 		}
 	})
+}
+
+func TestCollidingToolNamesAreBothReachable(t *testing.T) {
+	cli := testenv.RequireEngine(t)
+	wb := testenv.ServerImage(t, cli, "wellbehaved")
+	e := newEnv(t, entryYAML("alpha", wb, "    env: {WHO: alpha}\n")+"  - name: beta\n    image: "+wb+"\n    env: {WHO: beta}\n")
+	cs, _, _ := e.connectGateway((&observer{}).client(), "alpha", "beta")
+	names := testenv.ToolNames(t, cs)
+	for _, want := range []string{"alpha__echo", "beta__echo", "alpha__env", "beta__env"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("tools/list lacks %s: %v", want, names)
+		}
+	}
+	for _, who := range []string{"alpha", "beta"} {
+		if got := text(call(t, cs, who+"__env", map[string]any{"name": "WHO"})); got != who {
+			t.Errorf("%s__env answered %q: the call reached the wrong server", who, got)
+		}
+	}
+}
+
+func TestKilledServerFailsTheCallInFlightAndRestarts(t *testing.T) {
+	cli := testenv.RequireEngine(t)
+	e := gatewayEnv(t)
+	cs, _, stderr := e.connectGateway((&observer{}).client(), "feat")
+	ctx := context.Background()
+	if got := text(call(t, cs, "feat__echo", map[string]any{"text": "before"})); got != "echo: before" {
+		t.Fatalf("before: %q", got)
+	}
+	first := e.containers(cli)
+	if len(first) != 1 {
+		t.Fatalf("containers: %v", first)
+	}
+
+	inflight := make(chan error, 1)
+	go func() {
+		_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "feat__slow", Arguments: map[string]any{"steps": 600, "delayMs": 100, "label": "doomed"}})
+		inflight <- err
+	}()
+	time.Sleep(500 * time.Millisecond)
+	killServer(t, cli, e, "feat")
+
+	select {
+	case err := <-inflight:
+		if err == nil || !strings.Contains(err.Error(), `server "feat"`) {
+			t.Errorf("in-flight call: want an error naming the server, got %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the in-flight call never ended after its server died")
+	}
+	if got := text(call(t, cs, "feat__echo", map[string]any{"text": "after"})); got != "echo: after" {
+		t.Errorf("after the restart: %q (stderr %s)", got, stderr.String())
+	}
+	if now := e.containers(cli); len(now) != 1 || now[0] == first[0] {
+		t.Errorf("want one new container, got %v (was %v)", now, first)
+	}
+}
+
+func TestProtocolVersionsAreNegotiated(t *testing.T) {
+	e := gatewayEnv(t)
+	for _, version := range []string{"2025-06-18", "2025-11-25", "2024-11-05"} {
+		t.Run(version, func(t *testing.T) {
+			cmd := e.command("gateway", "--stdio", "--server", "wb")
+			in, _ := cmd.StdinPipe()
+			out, _ := cmd.StdoutPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Wait()
+			defer in.Close()
+			dec := json.NewDecoder(out)
+			send := func(msg string) { in.Write([]byte(msg + "\n")) }
+			send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"` + version + `","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}`)
+			var init struct {
+				Result struct {
+					ProtocolVersion string `json:"protocolVersion"`
+				} `json:"result"`
+			}
+			if err := dec.Decode(&init); err != nil || init.Result.ProtocolVersion != version {
+				t.Fatalf("initialize answered %+v, %v; want version %s", init, err, version)
+			}
+			send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+			send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"wb__echo","arguments":{"text":"v"}}}`)
+			var res struct {
+				ID     int `json:"id"`
+				Result struct {
+					Content []struct{ Text string } `json:"content"`
+				} `json:"result"`
+			}
+			if err := dec.Decode(&res); err != nil || res.ID != 2 || len(res.Result.Content) == 0 || res.Result.Content[0].Text != "echo: v" {
+				t.Errorf("tools/call on %s: %+v, %v", version, res, err)
+			}
+		})
+	}
+}
+
+// killServer kills a server's container behind the gateway's back.
+func killServer(t *testing.T, cli *client.Client, e *env, server string) {
+	t.Helper()
+	res, err := cli.ContainerList(context.Background(), client.ContainerListOptions{Filters: client.Filters{}.
+		Add("label", sandbox.LabelHome+"="+sandbox.HomeID(e.home), sandbox.LabelServer+"="+server)})
+	if err != nil || len(res.Items) != 1 {
+		t.Fatalf("find %s's container: %v, %d found", server, err, len(res.Items))
+	}
+	if _, err := cli.ContainerKill(context.Background(), res.Items[0].ID, client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+		t.Fatal(err)
+	}
 }
