@@ -1,5 +1,3 @@
-//lint:file-ignore SA1019 roots, sampling and logging are deprecated only from MCP 2026-07-28; this file forwards them for 2025-06-18 and 2025-11-25 peers.
-
 package main
 
 import (
@@ -9,7 +7,6 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,58 +16,6 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/internal/testenv"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 )
-
-// observer is an MCP client that answers what servers ask of it and keeps
-// every notification it receives.
-type observer struct {
-	mu           sync.Mutex
-	logs         []mcp.LoggingMessageParams
-	progress     []mcp.ProgressNotificationParams
-	updated      []string
-	toolsChanged int
-}
-
-func (o *observer) client(roots ...string) *mcp.Client {
-	c := mcp.NewClient(&mcp.Implementation{Name: "gateway-test", Version: "0"}, &mcp.ClientOptions{
-		CreateMessageHandler: func(_ context.Context, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
-			asked := req.Params.Messages[0].Content.(*mcp.TextContent).Text
-			return &mcp.CreateMessageResult{Model: "test-model", Role: "assistant", Content: &mcp.TextContent{Text: "reply to " + asked}}, nil
-		},
-		ElicitationHandler: func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-			return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"answer": "42 to " + req.Params.Message}}, nil
-		},
-		LoggingMessageHandler: func(_ context.Context, req *mcp.LoggingMessageRequest) {
-			o.mu.Lock()
-			o.logs = append(o.logs, *req.Params)
-			o.mu.Unlock()
-		},
-		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
-			o.mu.Lock()
-			o.progress = append(o.progress, *req.Params)
-			o.mu.Unlock()
-		},
-		ResourceUpdatedHandler: func(_ context.Context, req *mcp.ResourceUpdatedNotificationRequest) {
-			o.mu.Lock()
-			o.updated = append(o.updated, req.Params.URI)
-			o.mu.Unlock()
-		},
-		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) {
-			o.mu.Lock()
-			o.toolsChanged++
-			o.mu.Unlock()
-		},
-	})
-	for _, r := range roots {
-		c.AddRoots(&mcp.Root{URI: r})
-	}
-	return c
-}
-
-func (o *observer) snapshot() observer {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return observer{logs: slices.Clone(o.logs), progress: slices.Clone(o.progress), updated: slices.Clone(o.updated), toolsChanged: o.toolsChanged}
-}
 
 // gatewayEnv writes a catalog with the featureful server as "feat" and the
 // well-behaved one as "wb".
@@ -101,268 +46,23 @@ func (e *env) connectGateway(c *mcp.Client, servers ...string) (*mcp.ClientSessi
 	return cs, cmd, &stderr
 }
 
-func call(t *testing.T, cs *mcp.ClientSession, name string, args map[string]any) *mcp.CallToolResult {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args})
-	if err != nil {
-		t.Fatalf("call %s: %v", name, err)
-	}
-	return res
-}
-
-func text(res *mcp.CallToolResult) string {
-	if len(res.Content) == 0 {
-		return ""
-	}
-	if tc, ok := res.Content[0].(*mcp.TextContent); ok {
-		return tc.Text
-	}
-	return ""
-}
-
-type observedState struct {
-	Subscriptions []string `json:"subscriptions"`
-	LogLevel      string   `json:"logLevel"`
-	Cancelled     []string `json:"cancelled"`
-}
-
-func observed(t *testing.T, cs *mcp.ClientSession) observedState {
-	t.Helper()
-	var o observedState
-	raw, _ := json.Marshal(call(t, cs, "feat__observed", nil).StructuredContent)
-	json.Unmarshal(raw, &o)
-	return o
-}
-
 func TestGatewayForwardsEveryFeatureOverStdio(t *testing.T) {
 	e := gatewayEnv(t)
-	obs := &observer{}
-	client := obs.client("file:///work/project")
+	obs, client := testenv.NewObserver("test-model", "file:///work/project")
 	cs, _, stderr := e.connectGateway(client, "feat", "wb")
-	ctx := context.Background()
 	defer func() {
 		if t.Failed() {
 			t.Logf("gateway stderr:\n%s", stderr.String())
 		}
 	}()
-
-	t.Run("initialize", func(t *testing.T) {
-		init := cs.InitializeResult()
-		caps := init.Capabilities
-		if init.ServerInfo.Name != "bulkhead" || caps.Tools == nil || caps.Prompts == nil || caps.Resources == nil ||
-			!caps.Resources.Subscribe || caps.Completions == nil || caps.Logging == nil {
-			t.Errorf("initialize: %+v caps %+v", init.ServerInfo, caps)
-		}
-	})
-	t.Run("ping", func(t *testing.T) {
-		if err := cs.Ping(ctx, nil); err != nil {
-			t.Error(err)
-		}
-	})
-	t.Run("tools/list aggregates with prefixes", func(t *testing.T) {
-		names := testenv.ToolNames(t, cs)
-		for _, want := range []string{"feat__echo", "feat__media", "feat__sample", "wb__echo", "wb__whoami"} {
-			if !slices.Contains(names, want) {
-				t.Errorf("tools/list lacks %s: %v", want, names)
-			}
-		}
-	})
-	t.Run("tools/call text, structured and error results", func(t *testing.T) {
-		if got := text(call(t, cs, "feat__echo", map[string]any{"text": "hi"})); got != "echo: hi" {
-			t.Errorf("feat__echo = %q", got)
-		}
-		if got := text(call(t, cs, "wb__echo", map[string]any{"text": "hi"})); got != "echo: hi" {
-			t.Errorf("wb__echo = %q", got)
-		}
-		res := call(t, cs, "feat__add", map[string]any{"a": 2, "b": 40})
-		if sum := res.StructuredContent.(map[string]any)["sum"]; sum != float64(42) {
-			t.Errorf("structured = %+v", res.StructuredContent)
-		}
-		res = call(t, cs, "feat__fail", nil)
-		if !res.IsError || text(res) != "it failed on purpose" {
-			t.Errorf("tool error = %+v", res)
-		}
-	})
-	t.Run("tools/call images, audio and resources", func(t *testing.T) {
-		res := call(t, cs, "feat__media", nil)
-		var kinds []string
-		for _, c := range res.Content {
-			switch c := c.(type) {
-			case *mcp.TextContent:
-				kinds = append(kinds, "text")
-			case *mcp.ImageContent:
-				if c.MIMEType == "image/png" && bytes.HasPrefix(c.Data, []byte("\x89PNG")) {
-					kinds = append(kinds, "image")
-				}
-			case *mcp.AudioContent:
-				if c.MIMEType == "audio/wav" && bytes.HasPrefix(c.Data, []byte("RIFF")) {
-					kinds = append(kinds, "audio")
-				}
-			case *mcp.ResourceLink:
-				if c.URI == "mem://featureful/hello" {
-					kinds = append(kinds, "link")
-				}
-			case *mcp.EmbeddedResource:
-				if c.Resource.Text == "embedded text" {
-					kinds = append(kinds, "embedded")
-				}
-			}
-		}
-		if !slices.Equal(kinds, []string{"text", "image", "audio", "link", "embedded"}) {
-			t.Errorf("content kinds = %v", kinds)
-		}
-	})
-	t.Run("unknown tool is a JSON-RPC error", func(t *testing.T) {
-		_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "feat__nope"})
-		if err == nil || !strings.Contains(err.Error(), "feat__nope") {
-			t.Errorf("unknown tool: %v", err)
-		}
-	})
-	t.Run("prompts", func(t *testing.T) {
-		list, err := cs.ListPrompts(ctx, nil)
-		if err != nil || len(list.Prompts) != 1 || list.Prompts[0].Name != "feat__greet" {
-			t.Fatalf("prompts/list = %+v, %v", list, err)
-		}
-		p, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "feat__greet", Arguments: map[string]string{"name": "Ada"}})
-		if err != nil || p.Messages[0].Content.(*mcp.TextContent).Text != "Say hello to Ada" {
-			t.Errorf("prompts/get = %+v, %v", p, err)
-		}
-	})
-	t.Run("completion", func(t *testing.T) {
-		res, err := cs.Complete(ctx, &mcp.CompleteParams{Ref: &mcp.CompleteReference{Type: "ref/prompt", Name: "feat__greet"},
-			Argument: mcp.CompleteParamsArgument{Name: "name", Value: "a"}})
-		if err != nil || !slices.Equal(res.Completion.Values, []string{"alice"}) {
-			t.Errorf("completion = %+v, %v", res, err)
-		}
-	})
-	t.Run("resources, templates and read", func(t *testing.T) {
-		list, err := cs.ListResources(ctx, nil)
-		if err != nil || len(list.Resources) != 2 {
-			t.Fatalf("resources/list = %+v, %v", list, err)
-		}
-		tpls, err := cs.ListResourceTemplates(ctx, nil)
-		if err != nil || len(tpls.ResourceTemplates) != 1 || tpls.ResourceTemplates[0].URITemplate != "mem://featureful/notes/{id}" {
-			t.Fatalf("templates = %+v, %v", tpls, err)
-		}
-		r, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "mem://featureful/hello"})
-		if err != nil || r.Contents[0].Text != "hello from featureful" {
-			t.Errorf("read hello = %+v, %v", r, err)
-		}
-		r, err = cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "mem://featureful/logo"})
-		if err != nil || !bytes.HasPrefix(r.Contents[0].Blob, []byte("\x89PNG")) {
-			t.Errorf("read logo = %+v, %v", r, err)
-		}
-		r, err = cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "mem://featureful/notes/7"})
-		if err != nil || r.Contents[0].Text != "note 7" {
-			t.Errorf("read template = %+v, %v", r, err)
-		}
-	})
-	t.Run("subscribe, updates and unsubscribe", func(t *testing.T) {
-		if err := cs.Subscribe(ctx, &mcp.SubscribeParams{URI: "mem://featureful/hello"}); err != nil {
-			t.Fatal(err)
-		}
-		if o := observed(t, cs); !slices.Equal(o.Subscriptions, []string{"mem://featureful/hello"}) {
-			t.Errorf("server's subscriptions = %v", o.Subscriptions)
-		}
-		call(t, cs, "feat__touch", map[string]any{"text": "mem://featureful/hello"})
-		waitFor(t, "resources/updated", func() bool { return slices.Contains(obs.snapshot().updated, "mem://featureful/hello") })
-		if err := cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: "mem://featureful/hello"}); err != nil {
-			t.Fatal(err)
-		}
-		if o := observed(t, cs); len(o.Subscriptions) != 0 {
-			t.Errorf("still subscribed: %v", o.Subscriptions)
-		}
-	})
-	t.Run("logging: setLevel and messages", func(t *testing.T) {
-		if err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "info"}); err != nil {
-			t.Fatal(err)
-		}
-		if o := observed(t, cs); o.LogLevel != "info" {
-			t.Errorf("server's log level = %q", o.LogLevel)
-		}
-		call(t, cs, "feat__log", map[string]any{"level": "warning", "message": "disk nearly full"})
-		waitFor(t, "the log message", func() bool {
-			for _, l := range obs.snapshot().logs {
-				if l.Data == "disk nearly full" && l.Logger == "feat/featureful" && l.Level == "warning" {
-					return true
-				}
-			}
-			return false
-		})
-		cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "error"})
-		call(t, cs, "feat__log", map[string]any{"level": "info", "message": "too chatty"})
-		call(t, cs, "feat__log", map[string]any{"level": "error", "message": "marker"})
-		waitFor(t, "the marker", func() bool {
-			return slices.ContainsFunc(obs.snapshot().logs, func(l mcp.LoggingMessageParams) bool { return l.Data == "marker" })
-		})
-		if slices.ContainsFunc(obs.snapshot().logs, func(l mcp.LoggingMessageParams) bool { return l.Data == "too chatty" }) {
-			t.Error("a message below the client's level got through")
-		}
-	})
-	t.Run("progress keeps the client's token", func(t *testing.T) {
-		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "feat__slow", Meta: mcp.Meta{"progressToken": "my-token"},
-			Arguments: map[string]any{"steps": 3, "delayMs": 10, "label": "p"}})
-		if err != nil || text(res) != "done p" {
-			t.Fatalf("slow = %+v, %v", res, err)
-		}
-		waitFor(t, "3 progress notifications", func() bool {
-			n := 0
-			for _, p := range obs.snapshot().progress {
-				if p.ProgressToken == "my-token" {
-					n++
-				}
-			}
-			return n == 3
-		})
-	})
-	t.Run("cancellation reaches the server", func(t *testing.T) {
-		cctx, cancel := context.WithCancel(ctx)
-		go func() { time.Sleep(500 * time.Millisecond); cancel() }()
-		_, err := cs.CallTool(cctx, &mcp.CallToolParams{Name: "feat__slow", Arguments: map[string]any{"steps": 100, "delayMs": 100, "label": "to-cancel"}})
-		if err == nil {
-			t.Fatal("a cancelled call returned a result")
-		}
-		waitFor(t, "the server to see the cancellation", func() bool { return slices.Contains(observed(t, cs).Cancelled, "to-cancel") })
-	})
-	t.Run("sampling goes to the client", func(t *testing.T) {
-		if got := text(call(t, cs, "feat__sample", map[string]any{"text": "what is 6*7?"})); got != "model test-model said: reply to what is 6*7?" {
-			t.Errorf("sample = %q", got)
-		}
-	})
-	t.Run("elicitation goes to the client", func(t *testing.T) {
-		if got := text(call(t, cs, "feat__elicit", map[string]any{"text": "the answer?"})); got != "accept: 42 to the answer?" {
-			t.Errorf("elicit = %q", got)
-		}
-	})
-	t.Run("roots come from the client, and their changes reach the server", func(t *testing.T) {
-		if got := text(call(t, cs, "feat__roots", nil)); got != "file:///work/project" {
-			t.Errorf("roots = %q", got)
-		}
-		client.AddRoots(&mcp.Root{URI: "file:///work/other"})
-		waitFor(t, "the new root", func() bool {
-			got := strings.Split(text(call(t, cs, "feat__roots", nil)), ",")
-			slices.Sort(got)
-			return slices.Equal(got, []string{"file:///work/other", "file:///work/project"})
-		})
-	})
-	t.Run("list_changed", func(t *testing.T) {
-		before := obs.snapshot().toolsChanged
-		call(t, cs, "feat__add_tool", map[string]any{"text": "fresh"})
-		waitFor(t, "tools/list_changed", func() bool { return obs.snapshot().toolsChanged > before })
-		waitFor(t, "the new tool", func() bool { return slices.Contains(testenv.ToolNames(t, cs), "feat__fresh") })
-		if got := text(call(t, cs, "feat__fresh", nil)); got != "new tool fresh" {
-			t.Errorf("new tool = %q", got)
-		}
-	})
+	testenv.ExerciseGateway(t, cs, obs, client)
 }
 
 func TestCollidingToolNamesAreBothReachable(t *testing.T) {
 	cli := testenv.RequireEngine(t)
 	wb := testenv.ServerImage(t, cli, "wellbehaved")
 	e := newEnv(t, entryYAML("alpha", wb, "    env: {WHO: alpha}\n")+"  - name: beta\n    image: "+wb+"\n    env: {WHO: beta}\n")
-	cs, _, _ := e.connectGateway((&observer{}).client(), "alpha", "beta")
+	cs, _, _ := e.connectGateway(testenv.NewObserverClient(), "alpha", "beta")
 	names := testenv.ToolNames(t, cs)
 	for _, want := range []string{"alpha__echo", "beta__echo", "alpha__env", "beta__env"} {
 		if !slices.Contains(names, want) {
@@ -370,7 +70,7 @@ func TestCollidingToolNamesAreBothReachable(t *testing.T) {
 		}
 	}
 	for _, who := range []string{"alpha", "beta"} {
-		if got := text(call(t, cs, who+"__env", map[string]any{"name": "WHO"})); got != who {
+		if got := testenv.Text(testenv.Call(t, cs, who+"__env", map[string]any{"name": "WHO"})); got != who {
 			t.Errorf("%s__env answered %q: the call reached the wrong server", who, got)
 		}
 	}
@@ -379,9 +79,9 @@ func TestCollidingToolNamesAreBothReachable(t *testing.T) {
 func TestKilledServerFailsTheCallInFlightAndRestarts(t *testing.T) {
 	cli := testenv.RequireEngine(t)
 	e := gatewayEnv(t)
-	cs, _, stderr := e.connectGateway((&observer{}).client(), "feat")
+	cs, _, stderr := e.connectGateway(testenv.NewObserverClient(), "feat")
 	ctx := context.Background()
-	if got := text(call(t, cs, "feat__echo", map[string]any{"text": "before"})); got != "echo: before" {
+	if got := testenv.Text(testenv.Call(t, cs, "feat__echo", map[string]any{"text": "before"})); got != "echo: before" {
 		t.Fatalf("before: %q", got)
 	}
 	first := e.containers(cli)
@@ -405,7 +105,7 @@ func TestKilledServerFailsTheCallInFlightAndRestarts(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the in-flight call never ended after its server died")
 	}
-	if got := text(call(t, cs, "feat__echo", map[string]any{"text": "after"})); got != "echo: after" {
+	if got := testenv.Text(testenv.Call(t, cs, "feat__echo", map[string]any{"text": "after"})); got != "echo: after" {
 		t.Errorf("after the restart: %q (stderr %s)", got, stderr.String())
 	}
 	if now := e.containers(cli); len(now) != 1 || now[0] == first[0] {

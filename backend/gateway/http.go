@@ -1,0 +1,124 @@
+package gateway
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// HTTPPath is where the gateway serves streamable HTTP.
+const HTTPPath = "/mcp"
+
+// HTTPOptions guard the HTTP endpoint.
+type HTTPOptions struct {
+	// Token is the bearer token every request must carry.
+	Token string
+	// Port is the port the server listens on; Host headers naming a loopback
+	// name must carry it.
+	Port string
+	// ExtraHosts are further Host values accepted (a non-loopback bind).
+	ExtraHosts []string
+	// AllowedOrigins are the browser origins accepted; none by default, so
+	// no web page can drive the gateway.
+	AllowedOrigins []string
+	// MaxBodyBytes caps a request body (default 4 MiB).
+	MaxBodyBytes int64
+}
+
+// HTTPHandler serves the gateway as streamable HTTP at HTTPPath behind
+// checks that keep web pages out: an exact Host allow-list (DNS
+// rebinding), no foreign Origin, and the bearer token, compared in
+// constant time. Bodies are capped by the SDK.
+func (g *Gateway) HTTPHandler(o HTTPOptions) http.Handler {
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = mcp.DefaultMaxRequestBodyBytes
+	}
+	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.server }, &mcp.StreamableHTTPOptions{
+		Logger:              g.log,
+		SessionTimeout:      time.Hour,
+		MaxRequestBodyBytes: o.MaxBodyBytes,
+	})
+	want := []byte("Bearer " + o.Token)
+	mux := http.NewServeMux()
+	mux.Handle(HTTPPath, mcpHandler)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case !o.hostAllowed(r.Host):
+			refuse(w, http.StatusForbidden, fmt.Sprintf("host %q is not this gateway's address", r.Host))
+		case r.Header.Get("Origin") != "" && !slices.Contains(o.AllowedOrigins, r.Header.Get("Origin")):
+			refuse(w, http.StatusForbidden, fmt.Sprintf("origin %q may not use this gateway", r.Header.Get("Origin")))
+		case o.Token == "" || subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="bulkhead"`)
+			refuse(w, http.StatusUnauthorized, "missing or wrong bearer token: `bulkhead client config` shows how to connect")
+		default:
+			mux.ServeHTTP(w, r)
+		}
+	})
+}
+
+func (o HTTPOptions) hostAllowed(host string) bool {
+	if slices.Contains(o.ExtraHosts, host) {
+		return true
+	}
+	name, port, err := net.SplitHostPort(host)
+	if err != nil || port != o.Port {
+		return false
+	}
+	return name == "localhost" || name == "127.0.0.1" || name == "::1"
+}
+
+// refuse answers with a JSON-RPC error object, which MCP clients show.
+func refuse(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{
+		"jsonrpc": "2.0", "id": nil,
+		"error": map[string]any{"code": -32001, "message": "bulkhead: " + msg},
+	})
+}
+
+// TokenPath is where a Bulkhead home keeps its gateway token.
+func TokenPath(home string) string { return filepath.Join(home, "gateway.token") }
+
+// Token returns the home's bearer token, creating it (256 random bits,
+// readable by the user only) on first use.
+func Token(home string) (string, error) {
+	path := TokenPath(home)
+	if b, err := os.ReadFile(path); err == nil {
+		if t := strings.TrimSpace(string(b)); len(t) >= 32 {
+			return t, nil
+		}
+		return "", fmt.Errorf("%s is not a valid token: delete it and a new one is made", path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	t := base64.RawURLEncoding.EncodeToString(raw)
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return "", err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return Token(home) // another process made it first
+	}
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	_, err = f.WriteString(t + "\n")
+	return t, err
+}
