@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -17,6 +19,8 @@ import (
 
 type gatewayFlags struct {
 	stdio       bool
+	http        string
+	allowRemote bool
 	servers     []string
 	eager       bool
 	separator   string
@@ -27,17 +31,23 @@ type gatewayFlags struct {
 func newGatewayCommand(a *app) *cobra.Command {
 	f := gatewayFlags{pull: string(sandbox.PullMissing)}
 	cmd := &cobra.Command{
-		Use:   "gateway --stdio --server NAME...",
+		Use:   "gateway (--stdio | --http ADDR) --server NAME...",
 		Short: "Serve the chosen servers as one MCP endpoint",
 		Long: `Serve every chosen catalog server, each in its own sandbox, as one MCP
 server: tools and prompts appear as SERVER__NAME, resources under their own
 URIs. Servers start when a client first needs them (or at once with --eager)
-and are restarted, with back-off, if they crash.`,
+and are restarted, with back-off, if they crash.
+
+Over HTTP (streamable HTTP at /mcp, on loopback unless --allow-remote) every
+request needs the bearer token in <home>/gateway.token; requests from web
+pages (an Origin header) and for other host names are refused.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runGateway(cmd.Context(), a, f) },
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&f.stdio, "stdio", false, "speak MCP on this process's stdin and stdout")
+	fl.StringVar(&f.http, "http", "", "serve streamable HTTP at http://ADDR/mcp; :PORT means 127.0.0.1:PORT")
+	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow --http on an address other machines can reach")
 	fl.StringArrayVar(&f.servers, "server", nil, "a catalog server to serve (repeat for more)")
 	fl.BoolVar(&f.eager, "eager", false, "start every server at once instead of on first use")
 	fl.StringVar(&f.separator, "separator", "__", "joins server and tool names")
@@ -47,8 +57,8 @@ and are restarted, with back-off, if they crash.`,
 }
 
 func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
-	if !f.stdio {
-		return errors.New("choose a transport: --stdio")
+	if f.stdio == (f.http != "") {
+		return errors.New("choose one transport: --stdio or --http ADDR (e.g. --http " + defaultHTTPAddr + ")")
 	}
 	if len(f.servers) == 0 {
 		return errors.New("no servers to serve: name them with --server NAME (repeatable); `bulkhead catalog ls` lists them")
@@ -87,11 +97,74 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 		g.Close(stopCtx)
 	}()
 	g.Start(ctx)
+	if f.http != "" {
+		return serveHTTP(ctx, a, g, f)
+	}
 	err = g.Server().Run(ctx, &mcp.IOTransport{Reader: readCloser{a.stdin}, Writer: writeCloser{a.stdout}})
 	if ctx.Err() != nil || errors.Is(err, mcp.ErrConnectionClosed) || errors.Is(err, io.EOF) {
 		return nil // interrupted, or the client went away
 	}
 	return err
+}
+
+const defaultHTTPAddr = "127.0.0.1:7337"
+
+// serveHTTP serves the gateway until interrupted.
+func serveHTTP(ctx context.Context, a *app, g *gateway.Gateway, f gatewayFlags) error {
+	l, err := listen(f.http, f.allowRemote)
+	if err != nil {
+		return err
+	}
+	home, err := a.home()
+	if err != nil {
+		return err
+	}
+	token, err := gateway.Token(home)
+	if err != nil {
+		return err
+	}
+	host, port, _ := net.SplitHostPort(l.Addr().String())
+	srv := &http.Server{
+		Handler: g.HTTPHandler(gateway.HTTPOptions{Token: token, Port: port,
+			ExtraHosts: []string{l.Addr().String(), net.JoinHostPort(host, port)}}),
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	fmt.Fprintf(a.stderr, "bulkhead: gateway at http://%s%s (bearer token in %s)\n", l.Addr(), gateway.HTTPPath, gateway.TokenPath(home))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(shutCtx)
+		return nil
+	}
+}
+
+// listen opens addr, refusing addresses other machines can reach unless
+// that was asked for.
+func listen(addr string, allowRemote bool) (net.Listener, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("--http %q: want HOST:PORT or :PORT, e.g. %s", addr, defaultHTTPAddr)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+		addr = net.JoinHostPort(host, port)
+	}
+	ip := net.ParseIP(host)
+	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
+	if !loopback && !allowRemote {
+		return nil, fmt.Errorf("--http %s can be reached from other machines: use a loopback address such as %s, or add --allow-remote", addr, defaultHTTPAddr)
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return l, nil
 }
 
 // The MCP transport closes what it reads and writes; this process's stdio

@@ -1,12 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -162,4 +169,56 @@ func killServer(t *testing.T, cli *client.Client, e *env, server string) {
 	if _, err := cli.ContainerKill(context.Background(), res.Items[0].ID, client.ContainerKillOptions{Signal: "KILL"}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestGatewayOverHTTPFromTheCLI(t *testing.T) {
+	cli := testenv.RequireEngine(t)
+	e := gatewayEnv(t)
+	cmd := e.command("gateway", "--http", ":0", "--server", "wb")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := bufio.NewScanner(stderr)
+	url := ""
+	for url == "" && lines.Scan() {
+		if m := regexp.MustCompile(`gateway at (http://127\.0\.0\.1:\d+/mcp)`).FindStringSubmatch(lines.Text()); m != nil {
+			url = m[1]
+		}
+	}
+	if url == "" {
+		t.Fatal("the gateway never said where it listens")
+	}
+	go io.Copy(io.Discard, stderr)
+	token, err := os.ReadFile(filepath.Join(e.home, "gateway.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	transport := &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer(strings.TrimSpace(string(token)))}}
+	cs, err := testenv.NewObserverClient().Connect(context.Background(), transport, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := testenv.Text(testenv.Call(t, cs, "wb__echo", map[string]any{"text": "over http"})); got != "echo: over http" {
+		t.Errorf("wb__echo = %q", got)
+	}
+	cs.Close()
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
+	}
+	e.requireNoContainers(cli)
+
+	_, errOut, code := e.run("gateway", "--http", "0.0.0.0:0", "--server", "wb")
+	oneLineError(t, errOut, code, "can be reached from other machines")
+}
+
+type bearer string
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+string(b))
+	return http.DefaultTransport.RoundTrip(r)
 }

@@ -1,0 +1,196 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
+	"github.com/bulkhead-dev/bulkhead/backend/gateway"
+	"github.com/bulkhead-dev/bulkhead/backend/internal/testenv"
+	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
+	"github.com/bulkhead-dev/bulkhead/backend/store"
+)
+
+// servedGateway runs a gateway over sandboxed "feat" (featureful) and "wb"
+// (well-behaved) servers on a loopback HTTP server; it returns the endpoint
+// and the token.
+func servedGateway(t *testing.T) (url, token string) {
+	t.Helper()
+	cli := testenv.RequireEngine(t)
+	feat := testenv.ServerImage(t, cli, "featureful")
+	wb := testenv.ServerImage(t, cli, "wellbehaved")
+	entries, err := catalog.Parse([]byte("version: 1\nservers:\n  - name: feat\n    image: "+feat+"\n  - name: wb\n    image: "+wb+"\n"), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	ctx := context.Background()
+	eng, err := sandbox.Connect(ctx, home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, filepath.Join(home, "bulkhead.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var backends []gateway.Backend
+	for _, e := range entries {
+		backends = append(backends, &gateway.Sandboxed{Engine: eng, Store: st, Entry: e, Pull: sandbox.PullNever})
+	}
+	g, err := gateway.New(backends, gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err = gateway.Token(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: g.HTTPHandler(gateway.HTTPOptions{Token: token, Port: port})}}
+	srv.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		stopCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		g.Close(stopCtx)
+		if left, _ := eng.List(stopCtx); len(left) > 0 {
+			t.Errorf("containers left after Close: %+v", left)
+		}
+		eng.Close()
+		st.Close()
+	})
+	return srv.URL + gateway.HTTPPath, token
+}
+
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func connectHTTP(t *testing.T, url, token string, client *mcp.Client) *mcp.ClientSession {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{token}}}, nil)
+	if err != nil {
+		t.Fatalf("connect over HTTP: %v", err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+func TestGatewayForwardsEveryFeatureOverHTTP(t *testing.T) {
+	url, token := servedGateway(t)
+	obs, client := testenv.NewObserver("test-model", "file:///work/project")
+	cs := connectHTTP(t, url, token, client)
+	testenv.ExerciseGateway(t, cs, obs, client)
+}
+
+func TestServerRequestsReachOnlyTheirClient(t *testing.T) {
+	url, token := servedGateway(t)
+	_, clientA := testenv.NewObserver("model-A")
+	_, clientB := testenv.NewObserver("model-B")
+	a := connectHTTP(t, url, token, clientA)
+	b := connectHTTP(t, url, token, clientB)
+
+	for who, cs := range map[string]*mcp.ClientSession{"A": a, "B": b} {
+		got := testenv.Text(testenv.Call(t, cs, "feat__sample", map[string]any{"text": "hi"}))
+		if got != "model model-"+who+" said: reply to hi" {
+			t.Errorf("client %s's sampling went elsewhere: %q", who, got)
+		}
+	}
+
+	// While A waits on the server, a request from the server could be A's
+	// or B's: it is refused rather than guessed.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go a.CallTool(ctx, &mcp.CallToolParams{Name: "feat__slow", Arguments: map[string]any{"steps": 300, "delayMs": 100, "label": "a-waits"}})
+	time.Sleep(300 * time.Millisecond)
+	res := testenv.Call(t, b, "feat__sample", map[string]any{"text": "whose?"})
+	if !res.IsError || !strings.Contains(testenv.Text(res), "cannot tell which client") {
+		t.Errorf("an ambiguous sampling request was not refused: %+v", res)
+	}
+}
+
+func TestHTTPRefusesWhatIsNotItsClient(t *testing.T) {
+	url, token := servedGateway(t)
+	init := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}`
+	host := strings.TrimPrefix(strings.TrimSuffix(url, gateway.HTTPPath), "http://")
+	_, port, _ := net.SplitHostPort(host)
+	cases := []struct {
+		name    string
+		edit    func(*http.Request)
+		body    string
+		status  int
+		message string
+	}{
+		{"no token", func(r *http.Request) { r.Header.Del("Authorization") }, init, 401, "bearer token"},
+		{"wrong token", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+strings.Repeat("x", len(token))) }, init, 401, "bearer token"},
+		{"token as a query", func(r *http.Request) { r.Header.Del("Authorization"); r.URL.RawQuery = "token=" + token }, init, 401, "bearer token"},
+		{"web page origin", func(r *http.Request) { r.Header.Set("Origin", "https://evil.example") }, init, 403, "origin"},
+		{"DNS rebinding host", func(r *http.Request) { r.Host = "evil.example:" + port }, init, 403, "host"},
+		{"loopback on another port", func(r *http.Request) { r.Host = "localhost:1" }, init, 403, "host"},
+		{"oversized body", func(*http.Request) {}, `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"` + strings.Repeat("x", 5<<20) + `"}}`, 413, ""},
+		{"a real client", func(*http.Request) {}, init, 200, ""},
+		{"localhost by name", func(r *http.Request) { r.Host = "localhost:" + port }, init, 200, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(c.body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			req.Header.Set("Authorization", "Bearer "+token)
+			c.edit(req)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body bytes.Buffer
+			body.ReadFrom(resp.Body)
+			if resp.StatusCode != c.status || !strings.Contains(body.String(), c.message) {
+				t.Errorf("status %d, body %q; want %d mentioning %q", resp.StatusCode, body.String(), c.status, c.message)
+			}
+			if c.status == 401 && resp.Header.Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+		})
+	}
+}
+
+func TestTokenIsMadeOncePrivately(t *testing.T) {
+	home := t.TempDir()
+	a, err := gateway.Token(home)
+	if err != nil || len(a) < 40 {
+		t.Fatalf("token %q, %v", a, err)
+	}
+	b, _ := gateway.Token(home)
+	if a != b {
+		t.Error("the token changed between calls")
+	}
+	fi, _ := os.Stat(gateway.TokenPath(home))
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("token file mode %v", fi.Mode().Perm())
+	}
+	other, _ := gateway.Token(t.TempDir())
+	if other == a {
+		t.Error("two homes share a token")
+	}
+}
