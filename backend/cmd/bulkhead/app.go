@@ -42,10 +42,7 @@ func (a *app) home() (string, error) {
 // catalog loads the built-in catalog and the user's file. A file named by
 // flag or environment must exist; the default one may be absent.
 func (a *app) catalog() (*catalog.Catalog, error) {
-	path, explicit := a.catalogFlag, true
-	if path == "" {
-		path = os.Getenv("BULKHEAD_CATALOG")
-	}
+	path, explicit := a.catalogPath(), true
 	if path == "" {
 		home, err := a.home()
 		if err != nil {
@@ -54,6 +51,14 @@ func (a *app) catalog() (*catalog.Catalog, error) {
 		path, explicit = filepath.Join(home, "catalog.yaml"), false
 	}
 	return catalog.Load(path, explicit)
+}
+
+// catalogPath is the user catalog named by flag or environment, or "".
+func (a *app) catalogPath() string {
+	if a.catalogFlag != "" {
+		return a.catalogFlag
+	}
+	return os.Getenv("BULKHEAD_CATALOG")
 }
 
 func (a *app) entry(name string) (catalog.Entry, error) {

@@ -228,3 +228,45 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r.Header.Set("Authorization", "Bearer "+string(b))
 	return http.DefaultTransport.RoundTrip(r)
 }
+
+func TestClientConfigThatIsWrittenWorks(t *testing.T) {
+	e := gatewayEnv(t)
+	out, stderr, code := e.run("client", "config", "cursor", "--server", "wb", "--write")
+	if code != 0 {
+		t.Fatalf("client config --write: %s", stderr)
+	}
+	path := filepath.Join(e.userDir, ".cursor", "mcp.json")
+	if !strings.Contains(out, path) {
+		t.Errorf("output does not say where it wrote: %q", out)
+	}
+	var doc struct {
+		MCPServers map[string]struct {
+			Command string   `json:"command"`
+			Args    []string `json:"args"`
+		} `json:"mcpServers"`
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(raw, &doc) != nil {
+		t.Fatalf("read %s: %v\n%s", path, err, raw)
+	}
+	entry, ok := doc.MCPServers["bulkhead"]
+	if !ok || entry.Command != bin {
+		t.Fatalf("entry = %+v, want command %s", doc, bin)
+	}
+	// Start exactly what the client would and use it.
+	cmd := exec.Command(entry.Command, entry.Args...)
+	cmd.Env = append(os.Environ(), "HOME="+e.userDir)
+	cs, err := testenv.NewObserverClient().Connect(context.Background(), &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatalf("start the configured gateway: %v", err)
+	}
+	defer cs.Close()
+	if got := testenv.Text(testenv.Call(t, cs, "wb__echo", map[string]any{"text": "configured"})); got != "echo: configured" {
+		t.Errorf("through the configured entry: %q", got)
+	}
+
+	_, errOut, code := e.run("client", "config", "claude-desktop", "--http", "http://127.0.0.1:7337/mcp")
+	oneLineError(t, errOut, code, "cannot name an HTTP server")
+	_, errOut, code = e.run("client", "config", "cursor", "--server", "nope")
+	oneLineError(t, errOut, code, `no server "nope" in the catalog`)
+}
