@@ -6,6 +6,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -71,8 +72,14 @@ func LaunchSandboxed(ctx context.Context, eng *sandbox.Engine, st *store.Store, 
 
 type sandboxProcess struct{ sb *sandbox.Sandbox }
 
+// Transport speaks to the server over its attached stdio. Lines that are not
+// JSON-RPC (a banner, stray prints) are dropped and noted in the server's
+// log rather than ending the session.
 func (p sandboxProcess) Transport() mcp.Transport {
-	return &mcp.IOTransport{Reader: p.sb.Stdout(), Writer: p.sb.Stdin()}
+	note := func(_ int, msg string, sample []byte) {
+		fmt.Fprintf(p.sb.Log(), "bulkhead: dropped a line the server wrote to stdout (%s): %s\n", msg, sample)
+	}
+	return &mcp.IOTransport{Reader: Guard(p.sb.Stdout(), MaxMessageBytes, note), Writer: p.sb.Stdin()}
 }
 func (p sandboxProcess) Done() <-chan struct{}          { return p.sb.Done() }
 func (p sandboxProcess) Err() error                     { return p.sb.Err() }

@@ -93,10 +93,13 @@ func (g *Gateway) route(d *downstream) (*mcp.ServerSession, error) {
 
 // downstreamErr labels an error with the server unless it is a JSON-RPC
 // error from the server itself, which passes through with its code.
-func downstreamErr(d *downstream, err error) error {
+func (g *Gateway) downstreamErr(d *downstream, err error) error {
 	var wire *jsonrpc.Error
-	if errors.As(err, &wire) {
+	switch {
+	case errors.As(err, &wire):
 		return err
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("server %q did not answer within %s (the gateway's call timeout, --call-timeout)", d.name, g.opts.CallTimeout)
 	}
 	return fmt.Errorf("server %q: %w", d.name, err)
 }
@@ -111,7 +114,7 @@ func (g *Gateway) forwardTool(d *downstream, original string) mcp.ToolHandler {
 		}
 		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Meta: meta, Name: original, Arguments: req.Params.Arguments})
 		if err != nil {
-			return nil, downstreamErr(d, err)
+			return nil, g.downstreamErr(d, err)
 		}
 		return res, nil
 	}
@@ -127,7 +130,7 @@ func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandle
 		}
 		res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Meta: meta, Name: original, Arguments: req.Params.Arguments})
 		if err != nil {
-			return nil, downstreamErr(d, err)
+			return nil, g.downstreamErr(d, err)
 		}
 		return res, nil
 	}
@@ -143,7 +146,7 @@ func (g *Gateway) forwardRead(d *downstream) mcp.ResourceHandler {
 		}
 		res, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{Meta: meta, URI: req.Params.URI})
 		if err != nil {
-			return nil, downstreamErr(d, err)
+			return nil, g.downstreamErr(d, err)
 		}
 		return res, nil
 	}
@@ -198,7 +201,7 @@ func (g *Gateway) complete(ctx context.Context, req *mcp.CompleteRequest) (*mcp.
 	}
 	res, err := cs.Complete(ctx, &params)
 	if err != nil {
-		return nil, downstreamErr(d, err)
+		return nil, g.downstreamErr(d, err)
 	}
 	return res, nil
 }
@@ -239,7 +242,7 @@ func (g *Gateway) changeSubscription(ctx context.Context, uri string, delta int)
 		err = cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: uri})
 	}
 	if err != nil {
-		return downstreamErr(d, err)
+		return g.downstreamErr(d, err)
 	}
 	return nil
 }

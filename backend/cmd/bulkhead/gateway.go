@@ -100,7 +100,7 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 	if f.http != "" {
 		return serveHTTP(ctx, a, g, f)
 	}
-	err = g.Server().Run(ctx, &mcp.IOTransport{Reader: readCloser{a.stdin}, Writer: writeCloser{a.stdout}})
+	err = g.Server().Run(ctx, gateway.StreamTransport(a.stdin, a.stdout))
 	if ctx.Err() != nil || errors.Is(err, mcp.ErrConnectionClosed) || errors.Is(err, io.EOF) {
 		return nil // interrupted, or the client went away
 	}
@@ -166,13 +166,3 @@ func listen(addr string, allowRemote bool) (net.Listener, error) {
 	}
 	return l, nil
 }
-
-// The MCP transport closes what it reads and writes; this process's stdio
-// stays open until it exits.
-type readCloser struct{ io.Reader }
-
-func (readCloser) Close() error { return nil }
-
-type writeCloser struct{ io.Writer }
-
-func (writeCloser) Close() error { return nil }

@@ -270,3 +270,87 @@ func TestClientConfigThatIsWrittenWorks(t *testing.T) {
 	_, errOut, code = e.run("client", "config", "cursor", "--server", "nope")
 	oneLineError(t, errOut, code, `no server "nope" in the catalog`)
 }
+
+func TestGatewaySurvivesBadInputAndStalls(t *testing.T) {
+	testenv.RequireEngine(t)
+	e := gatewayEnv(t)
+	noisy := strings.Replace(entryYAML("noisy", "IMAGE", "    args: [--banner]\n"), "version: 1\nservers:\n", "", 1)
+	raw, _ := os.ReadFile(e.catalog)
+	wbImage := regexp.MustCompile(`name: wb\n    image: (\S+)`).FindSubmatch(raw)[1]
+	os.WriteFile(e.catalog, append(raw, strings.Replace(noisy, "IMAGE", string(wbImage), 1)...), 0o600)
+
+	cmd := e.command("gateway", "--stdio", "--server", "wb", "--server", "noisy", "--server", "feat", "--call-timeout", "3s")
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer in.Close()
+	send := func(s string) { in.Write([]byte(s + "\n")) }
+	dec := json.NewDecoder(out)
+	type message struct {
+		ID     any             `json:"id"`
+		Result json.RawMessage `json:"result"`
+		Error  *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	var nullErrors []int
+	replies := map[float64]message{}
+	readUntil := func(id float64) message {
+		t.Helper()
+		for {
+			if m, ok := replies[id]; ok {
+				return m
+			}
+			var m message
+			if err := dec.Decode(&m); err != nil {
+				t.Fatalf("reading replies: %v", err)
+			}
+			switch v := m.ID.(type) {
+			case float64:
+				replies[v] = m
+			case nil:
+				if m.Error != nil {
+					nullErrors = append(nullErrors, m.Error.Code)
+				}
+			}
+		}
+	}
+
+	send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}`)
+	readUntil(1)
+	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	send(`{this is not json`)
+	send(`[{"jsonrpc":"2.0","id":90,"method":"ping"}]`)
+	send(`{"jsonrpc":"2.0","id":91,"method":"ping","params":{"pad":"` + strings.Repeat("x", 5<<20) + `"}}`)
+	send(`{"jsonrpc":"2.0","id":3,"method":"no/such/method"}`)
+	send(`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"wb__echo","arguments":{"text":"still serving"}}}`)
+	send(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"noisy__echo","arguments":{"text":"despite the banner"}}}`)
+	send(`{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"feat__slow","arguments":{"steps":600,"delayMs":100,"label":"stall"}}}`)
+	send(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"wb__echo","arguments":{"text":"while feat stalls"}}}`)
+
+	if m := readUntil(3); m.Error == nil || m.Error.Code != -32601 {
+		t.Errorf("unknown method: %+v", m)
+	}
+	for id, want := range map[float64]string{4: "echo: still serving", 5: "echo: despite the banner", 7: "echo: while feat stalls"} {
+		if m := readUntil(id); m.Error != nil || !strings.Contains(string(m.Result), want) {
+			t.Errorf("call %v: %s %+v", id, m.Result, m.Error)
+		}
+	}
+	if m := readUntil(6); m.Error == nil || !strings.Contains(m.Error.Message, `server "feat" did not answer within 3s`) {
+		t.Errorf("stalled call: %s %+v", m.Result, m.Error)
+	}
+	if !slices.Equal(nullErrors, []int{-32700, -32600, -32600}) {
+		t.Errorf("errors for bad lines: %v, want parse error, batch refused, too large", nullErrors)
+	}
+	if _, ok := replies[90]; ok {
+		t.Error("a batch was executed")
+	}
+	logs, _, _ := e.run("logs", "noisy")
+	if !strings.Contains(logs, "dropped a line the server wrote to stdout") || !strings.Contains(logs, "Welcome to wellbehaved") {
+		t.Errorf("the banner was not noted in the server's log:\n%s", logs)
+	}
+}

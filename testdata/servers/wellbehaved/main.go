@@ -2,7 +2,8 @@
 // what it says and reports what it sees of its sandbox.
 //
 // With --crash it writes a reason to stderr and exits with code 3, as a
-// server with a broken configuration would.
+// server with a broken configuration would. With --banner it first prints a
+// greeting to stdout, as careless servers do.
 package main
 
 import (
@@ -43,6 +44,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "--crash" {
 		fmt.Fprintln(os.Stderr, "fatal: no configuration found at /config/server.toml")
 		os.Exit(3)
+	}
+	if len(os.Args) > 1 && os.Args[1] == "--banner" {
+		fmt.Println("Welcome to wellbehaved 1.0!")
 	}
 	s := mcp.NewServer(&mcp.Implementation{Name: "wellbehaved", Version: "1.0.0"}, nil)
 	mcp.AddTool(s, &mcp.Tool{Name: "echo", Description: "Returns the text it is given."},
