@@ -115,3 +115,25 @@ func TestImagePinRoundTrip(t *testing.T) {
 		t.Errorf("pins = %+v, %v", pins, err)
 	}
 }
+
+func TestToggles(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "bulkhead.db"))
+	tg, err := s.Toggles(ctx)
+	if err != nil || len(tg.EnabledServers()) != 0 {
+		t.Fatalf("fresh toggles: %+v, %v", tg, err)
+	}
+	s.SetEnabled(ctx, "time", "", true)
+	s.SetEnabled(ctx, "fetch", "", true)
+	s.SetEnabled(ctx, "fetch", "", false)
+	s.SetEnabled(ctx, "time", "convert_time", false)
+	s.SetEnabled(ctx, "time", "get_current_time", false)
+	s.SetEnabled(ctx, "time", "get_current_time", true)
+	tg, _ = s.Toggles(ctx)
+	if got := tg.EnabledServers(); len(got) != 1 || got[0] != "time" {
+		t.Errorf("enabled = %v", got)
+	}
+	if !tg.ToolDisabled("time", "convert_time") || tg.ToolDisabled("time", "get_current_time") || tg.ToolDisabled("fetch", "x") {
+		t.Errorf("disabled tools = %v", tg.DisabledTools)
+	}
+}

@@ -28,10 +28,18 @@ func newCatalogCommand(a *app) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(cat.Entries)
 			}
+			st, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			toggles, err := st.Toggles(cmd.Context())
+			if err != nil {
+				return err
+			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tPUBLISHER\tIMAGE\tNETWORK\tMOUNTS\tSOURCE")
+			fmt.Fprintln(tw, "NAME\tENABLED\tPUBLISHER\tIMAGE\tNETWORK\tMOUNTS\tSOURCE")
 			for _, e := range cat.Entries {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, orDash(e.Publisher), e.Image,
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, yesNo(toggles.Servers[e.Name]), orDash(e.Publisher), e.Image,
 					e.Permissions.Network, mounts(e.Permissions.Mounts), source(e.Source))
 			}
 			return tw.Flush()
@@ -62,6 +70,13 @@ func source(s catalog.Source) string {
 		return "built-in (verified)"
 	}
 	return s.String() + " (unverified)"
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func orDash(s string) string {

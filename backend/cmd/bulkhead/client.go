@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,7 +24,8 @@ func newClientCommand(a *app) *cobra.Command {
 		Use:   "config CLIENT",
 		Short: "Print (or --write) the entry that points CLIENT at the gateway",
 		Long: `Print the configuration entry that makes CLIENT start the Bulkhead gateway
-over stdio with the named servers, or reach a running gateway with --http URL.
+over stdio, serving the enabled servers (or those named with --server), or
+reach a running gateway with --http URL.
 With --write, merge it into the client's own file, keeping everything else and
 backing the file up first.
 
@@ -69,7 +69,7 @@ CLIENT is one of: ` + strings.Join(clientconfig.Names(), ", ") + `.`,
 		},
 	}
 	fl := config.Flags()
-	fl.StringArrayVar(&servers, "server", nil, "a catalog server the gateway serves (repeat for more)")
+	fl.StringArrayVar(&servers, "server", nil, "fix the servers the gateway serves (default: whatever is enabled when it starts)")
 	fl.StringVar(&url, "http", "", "reach a running `bulkhead gateway --http` at this URL instead of starting one")
 	fl.StringVar(&name, "name", "bulkhead", "the entry's name in the client")
 	fl.BoolVar(&write, "write", false, "merge the entry into the client's configuration file")
@@ -91,9 +91,6 @@ func (a *app) clientTarget(servers []string, url string) (clientconfig.Target, e
 			return clientconfig.Target{}, err
 		}
 		return clientconfig.Target{URL: url, Token: token}, nil
-	}
-	if len(servers) == 0 {
-		return clientconfig.Target{}, errors.New("name the servers the gateway serves with --server NAME (repeatable), or give --http URL")
 	}
 	for _, s := range servers {
 		if _, err := a.entry(s); err != nil {

@@ -31,10 +31,10 @@ type gatewayFlags struct {
 func newGatewayCommand(a *app) *cobra.Command {
 	f := gatewayFlags{pull: string(sandbox.PullMissing)}
 	cmd := &cobra.Command{
-		Use:   "gateway (--stdio | --http ADDR) --server NAME...",
+		Use:   "gateway (--stdio | --http ADDR) [--server NAME...]",
 		Short: "Serve the chosen servers as one MCP endpoint",
-		Long: `Serve every chosen catalog server, each in its own sandbox, as one MCP
-server: tools and prompts appear as SERVER__NAME, resources under their own
+		Long: `Serve the enabled catalog servers (bulkhead enable), or those named with
+--server, each in its own sandbox, as one MCP server: tools and prompts appear as SERVER__NAME, resources under their own
 URIs. Servers start when a client first needs them (or at once with --eager)
 and are restarted, with back-off, if they crash.
 
@@ -48,7 +48,7 @@ pages (an Origin header) and for other host names are refused.`,
 	fl.BoolVar(&f.stdio, "stdio", false, "speak MCP on this process's stdin and stdout")
 	fl.StringVar(&f.http, "http", "", "serve streamable HTTP at http://ADDR/mcp; :PORT means 127.0.0.1:PORT")
 	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow --http on an address other machines can reach")
-	fl.StringArrayVar(&f.servers, "server", nil, "a catalog server to serve (repeat for more)")
+	fl.StringArrayVar(&f.servers, "server", nil, "serve this catalog server instead of the enabled ones (repeatable)")
 	fl.BoolVar(&f.eager, "eager", false, "start every server at once instead of on first use")
 	fl.StringVar(&f.separator, "separator", "__", "joins server and tool names")
 	fl.DurationVar(&f.callTimeout, "call-timeout", 10*time.Minute, "longest a forwarded request may take")
@@ -60,19 +60,33 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 	if f.stdio == (f.http != "") {
 		return errors.New("choose one transport: --stdio or --http ADDR (e.g. --http " + defaultHTTPAddr + ")")
 	}
-	if len(f.servers) == 0 {
-		return errors.New("no servers to serve: name them with --server NAME (repeatable); `bulkhead catalog ls` lists them")
-	}
 	st, err := a.store(ctx)
 	if err != nil {
 		return err
+	}
+	toggles, err := st.Toggles(ctx)
+	if err != nil {
+		return err
+	}
+	servers := f.servers
+	if len(servers) == 0 {
+		for _, name := range toggles.EnabledServers() {
+			if _, err := a.entry(name); err != nil {
+				fmt.Fprintf(a.stderr, "bulkhead: server %q is enabled but no longer in the catalog; skipped\n", name)
+				continue
+			}
+			servers = append(servers, name)
+		}
+	}
+	if len(servers) == 0 {
+		return errors.New("no servers to serve: enable some with `bulkhead enable NAME` or name them with --server NAME")
 	}
 	eng, err := a.engine(ctx)
 	if err != nil {
 		return err
 	}
 	var backends []gateway.Backend
-	for _, name := range f.servers {
+	for _, name := range servers {
 		e, err := a.entry(name)
 		if err != nil {
 			return err
@@ -86,7 +100,8 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 	}
 	g, err := gateway.New(backends, gateway.Options{
 		Separator: f.separator, Eager: f.eager, CallTimeout: f.callTimeout, Version: version,
-		Logger: slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Disabled: toggles.ToolDisabled,
+		Logger:   slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		return err

@@ -354,3 +354,36 @@ func TestGatewaySurvivesBadInputAndStalls(t *testing.T) {
 		t.Errorf("the banner was not noted in the server's log:\n%s", logs)
 	}
 }
+
+func TestEnabledServersAndToolsAreWhatTheGatewayServes(t *testing.T) {
+	e := gatewayEnv(t)
+	_, errOut, code := e.run("gateway", "--stdio")
+	oneLineError(t, errOut, code, "no servers to serve: enable some with `bulkhead enable NAME`")
+
+	if _, errOut, code := e.run("enable", "wb", "feat", "nope"); code == 0 || !strings.Contains(errOut, `no server "nope"`) {
+		t.Fatalf("enable with a typo: %d %q", code, errOut)
+	}
+	if list, _, _ := e.run("catalog", "ls"); regexp.MustCompile(`(?m)^wb\s+yes`).MatchString(list) {
+		t.Fatal("a failed enable changed something")
+	}
+	for _, args := range [][]string{{"enable", "wb", "feat"}, {"disable", "feat/add"}} {
+		if _, errOut, code := e.run(args...); code != 0 {
+			t.Fatalf("%v: %s", args, errOut)
+		}
+	}
+	cs, _, _ := e.connectGateway(testenv.NewObserverClient())
+	names := testenv.ToolNames(t, cs)
+	if !slices.Contains(names, "wb__echo") || !slices.Contains(names, "feat__echo") || slices.Contains(names, "feat__add") {
+		t.Errorf("tools = %v; want wb and feat without feat__add", names)
+	}
+	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "feat__add", Arguments: map[string]any{"a": 1, "b": 2}}); err == nil {
+		t.Error("a disabled tool answered")
+	}
+	cs.Close()
+
+	e.run("disable", "wb")
+	cs, _, _ = e.connectGateway(testenv.NewObserverClient())
+	if names := testenv.ToolNames(t, cs); slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "wb__") }) {
+		t.Errorf("a disabled server is served: %v", names)
+	}
+}
