@@ -1,14 +1,10 @@
 package testenv
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +13,8 @@ import (
 	"testing"
 
 	"github.com/moby/moby/client"
-	"github.com/moby/moby/client/pkg/jsonmessage"
+
+	"github.com/bulkhead-dev/bulkhead/backend/scratch"
 )
 
 // ImageOption changes how ServerImage packs an image.
@@ -46,73 +43,45 @@ func Cmd(args ...string) ImageOption { return func(s *imageSpec) { s.extraArgs =
 // reference.
 func ServerImage(t testing.TB, cli *client.Client, server string, opts ...ImageOption) string {
 	t.Helper()
-	img := assemble(t, server, opts)
-	tag := img.spec.tag
-	if tag == "" {
-		tag = fmt.Sprintf("bulkhead-test/%s:%s", server, img.id[len("sha256:"):][:12])
+	img := scratchOf(t, server, opts)
+	if _, err := scratch.Load(context.Background(), cli, img); err != nil {
+		t.Fatal(err)
 	}
-	layer, config := img.layer, img.config
-
-	ctx := context.Background()
-	if got, err := cli.ImageInspect(ctx, tag); err == nil && got.ID == img.id {
-		return tag
-	}
-	manifest, _ := json.Marshal([]map[string]any{{
-		"Config": "config.json", "RepoTags": []string{tag}, "Layers": []string{"layer.tar"},
-	}})
-	archive := tarFiles(t, func(tw *tar.Writer) {
-		addBytes(t, tw, "layer.tar", layer, 0o644)
-		addBytes(t, tw, "config.json", config, 0o644)
-		addBytes(t, tw, "manifest.json", manifest, 0o644)
-	})
-	res, err := cli.ImageLoad(ctx, bytes.NewReader(archive))
-	if err != nil {
-		t.Fatalf("load image %s: %v", tag, err)
-	}
-	defer res.Close()
-	if err := jsonmessage.DisplayStream(res, io.Discard); err != nil {
-		t.Fatalf("load image %s: %v", tag, err)
-	}
-	return tag
+	return img.Ref
 }
 
-// assembled is a one-layer image: an uncompressed layer tar and its config.
-type assembled struct {
-	spec   imageSpec
-	layer  []byte
-	config []byte
-	id     string // sha256 of the config: the engine's image ID
-}
-
-func assemble(t testing.TB, server string, opts []ImageOption) assembled {
+func scratchOf(t testing.TB, server string, opts []ImageOption) scratch.Image {
 	t.Helper()
 	spec := imageSpec{}
 	for _, o := range opts {
 		o(&spec)
 	}
-	bin := serverBinary(t, server)
-	layer := tarFiles(t, func(tw *tar.Writer) {
-		addBytes(t, tw, "server", bin, 0o755)
-		if spec.setuidAt != "" {
-			addBytes(t, tw, spec.setuidAt[1:], bin, 0o4755)
+	bin := readBinary(t, "./testdata/servers/"+server)
+	img := scratch.Image{
+		Ref:        spec.tag,
+		Files:      []scratch.File{{Path: "server", Data: bin, Mode: 0o755}},
+		Entrypoint: []string{"/server"},
+		Cmd:        spec.extraArgs,
+		Labels:     map[string]string{"dev.bulkhead.test": "true"},
+	}
+	if spec.setuidAt != "" {
+		img.Files = append(img.Files, scratch.File{Path: spec.setuidAt[1:], Data: bin, Mode: 0o4755})
+	}
+	if img.Ref == "" {
+		_, config, err := img.Assemble()
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
-	config, _ := json.Marshal(map[string]any{
-		"architecture": runtime.GOARCH,
-		"os":           "linux",
-		"config": map[string]any{
-			"Entrypoint": []string{"/server"},
-			"Cmd":        spec.extraArgs,
-			"Labels":     map[string]string{"dev.bulkhead.test": "true"},
-		},
-		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{digestOf(layer)}},
-	})
-	return assembled{spec: spec, layer: layer, config: config, id: digestOf(config)}
+		img.Ref = fmt.Sprintf("bulkhead-test/%s:%s", server, digestOf(config)[len("sha256:"):][:12])
+	}
+	return img
 }
 
-func digestOf(b []byte) string {
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+// BulkheadBinary builds the bulkhead command, static for Linux, and returns
+// its path: what the helper images run.
+func BulkheadBinary(t testing.TB) string {
+	t.Helper()
+	return binaryPath(t, "./backend/cmd/bulkhead")
 }
 
 var binaries sync.Map // server name -> *binary
@@ -123,10 +92,10 @@ type binary struct {
 	err  error
 }
 
-// serverBinary builds a server once per test process.
-func serverBinary(t testing.TB, server string) []byte {
+// binaryPath builds a package once per test process, static for Linux.
+func binaryPath(t testing.TB, pkg string) string {
 	t.Helper()
-	v, _ := binaries.LoadOrStore(server, &binary{})
+	v, _ := binaries.LoadOrStore(pkg, &binary{})
 	b := v.(*binary)
 	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "bulkhead-testbin-")
@@ -134,41 +103,30 @@ func serverBinary(t testing.TB, server string) []byte {
 			b.err = err
 			return
 		}
-		b.path = filepath.Join(dir, server)
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", b.path, "./testdata/servers/"+server)
+		b.path = filepath.Join(dir, filepath.Base(pkg))
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", b.path, pkg)
 		cmd.Dir = RepoRoot()
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			b.err = fmt.Errorf("go build %s: %v\n%s", server, err, out)
+			b.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 		}
 	})
 	if b.err != nil {
 		t.Fatal(b.err)
 	}
-	data, err := os.ReadFile(b.path)
+	return b.path
+}
+
+func readBinary(t testing.TB, pkg string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(binaryPath(t, pkg))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return data
 }
 
-func tarFiles(t testing.TB, add func(*tar.Writer)) []byte {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add(tw)
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func addBytes(t testing.TB, tw *tar.Writer, name string, data []byte, mode int64) {
-	t.Helper()
-	hdr := &tar.Header{Name: name, Mode: mode, Size: int64(len(data)), Uid: 0, Gid: 0, Typeflag: tar.TypeReg}
-	if err := tw.WriteHeader(hdr); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tw.Write(data); err != nil {
-		t.Fatal(err)
-	}
+func digestOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

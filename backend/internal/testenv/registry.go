@@ -44,22 +44,26 @@ func (r *Registry) Host() string { return r.srv.Listener.Addr().String() }
 // pointed at) and returns the reference and the manifest digest.
 func (r *Registry) Push(t testing.TB, name, tag, server string, opts ...ImageOption) (ref, digest string) {
 	t.Helper()
-	img := assemble(t, server, opts)
+	raw, config, err := scratchOf(t, server, opts).Assemble()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := digestOf(config)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	zw.Write(img.layer)
+	zw.Write(raw)
 	zw.Close()
 	layer := gz.Bytes()
 	manifest, _ := json.Marshal(map[string]any{
 		"schemaVersion": 2,
 		"mediaType":     manifestType,
-		"config":        map[string]any{"mediaType": "application/vnd.docker.container.image.v1+json", "size": len(img.config), "digest": img.id},
+		"config":        map[string]any{"mediaType": "application/vnd.docker.container.image.v1+json", "size": len(config), "digest": id},
 		"layers":        []map[string]any{{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": len(layer), "digest": digestOf(layer)}},
 	})
 	digest = digestOf(manifest)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.blobs[img.id] = img.config
+	r.blobs[id] = config
 	r.blobs[digestOf(layer)] = layer
 	r.manifests[name+":"+tag] = manifest
 	r.manifests[name+"@"+digest] = manifest
