@@ -28,6 +28,10 @@ type Engine struct {
 
 	mu       sync.Mutex
 	instance *instance // taken on first launch
+
+	helperMu   sync.Mutex
+	helperPath string // static Linux bulkhead binary for helper containers
+	helper     Image  // its image, once loaded
 }
 
 // UnreachableError says the engine did not answer.

@@ -13,18 +13,22 @@ import (
 func (s *Sandbox) Err() error {
 	x := s.Exit()
 	name := s.Spec.Server
+	who := fmt.Sprintf("server %q", name)
+	if x.Relay {
+		who = fmt.Sprintf("the relay to server %q", name)
+	}
 	switch {
-	case x.OOMKilled && x.Code != 0:
-		return fmt.Errorf("server %q was killed for reaching its memory limit (%s); raise permissions.memory if it needs more",
-			name, catalog.ByteSize(s.Spec.Memory))
+	case x.OOMKilled && x.Code != 0 && !x.Relay:
+		return fmt.Errorf("%s was killed for reaching its memory limit (%s); raise permissions.memory if it needs more",
+			who, catalog.ByteSize(s.Spec.Memory))
 	case x.Err != nil:
-		return fmt.Errorf("server %q: the engine stopped reporting on its container: %s", name, oneLine(x.Err))
+		return fmt.Errorf("%s: the engine stopped reporting on its container: %s", who, oneLine(x.Err))
 	case x.Code == 0, x.Stopped && (x.Code == 128+15 || x.Code == 128+9):
 		return nil
 	}
-	msg := fmt.Sprintf("server %q exited with code %d", name, x.Code)
+	msg := fmt.Sprintf("%s exited with code %d", who, x.Code)
 	if x.Code > 128 && x.Code < 160 {
-		msg = fmt.Sprintf("server %q was killed by signal %d", name, x.Code-128)
+		msg = fmt.Sprintf("%s was killed by signal %d", who, x.Code-128)
 	}
 	if tail := s.log.Tail(); len(tail) > 0 {
 		msg += ": " + strings.TrimSpace(tail[len(tail)-1]) // already escaped

@@ -82,7 +82,8 @@ func callStructured(t *testing.T, cs *mcp.ClientSession, tool string, args any, 
 		t.Fatalf("call %s: %v", tool, err)
 	}
 	if res.IsError {
-		t.Fatalf("call %s returned an error result: %+v", tool, res.Content)
+		raw, _ := json.Marshal(res.Content)
+		t.Fatalf("call %s returned an error result: %s", tool, raw)
 	}
 	raw, _ := json.Marshal(res.StructuredContent)
 	if err := json.Unmarshal(raw, out); err != nil {

@@ -15,6 +15,8 @@ import (
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 )
 
 // How long a server gets to exit after its stdin closes, and then after
@@ -24,7 +26,9 @@ const (
 	termGrace  = 3
 )
 
-// Sandbox is one running server container with its stdio attached.
+// Sandbox is one running server container with its stdio attached. A
+// server that speaks HTTP also has a relay container on a private network
+// between them; its traffic flows over the relay's stdio instead.
 type Sandbox struct {
 	ID   string
 	Name string
@@ -35,8 +39,12 @@ type Sandbox struct {
 	attach   client.HijackedResponse
 	stdout   *io.PipeReader
 	stopping atomic.Bool
-	done     chan struct{}
+	gone     chan struct{} // this container has exited and been removed
 	exit     Exit
+
+	relay   *Sandbox // HTTP servers only
+	network string   // HTTP servers only: their private network
+	done    chan struct{}
 }
 
 // Exit is how a sandbox ended.
@@ -44,6 +52,7 @@ type Exit struct {
 	Code      int
 	OOMKilled bool
 	Stopped   bool  // it ended while Bulkhead was stopping it
+	Relay     bool  // the relay ended, not the server
 	Err       error // the engine could not say
 }
 
@@ -58,38 +67,65 @@ func (e *Engine) Launch(ctx context.Context, spec Spec) (*Sandbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open log for %s: %w", spec.Server, err)
 	}
-	labels := map[string]string{
+	labels := e.labels(spec, in)
+	var s *Sandbox
+	if spec.Transport == catalog.TransportHTTP {
+		s, err = e.launchHTTP(ctx, spec, labels, log)
+	} else {
+		s, err = e.launch(ctx, spec, labels, placement{stdin: true}, log)
+		if err == nil {
+			go func() {
+				<-s.gone
+				log.Close()
+				close(s.done)
+			}()
+		}
+	}
+	if err != nil {
+		log.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (e *Engine) labels(spec Spec, in *instance) map[string]string {
+	return map[string]string{
 		LabelManaged:  "true",
 		LabelServer:   spec.Server,
 		LabelHome:     e.homeID,
 		LabelInstance: in.id,
 		LabelImage:    spec.Image.Ref,
 	}
-	cfg, hostCfg := containerConfig(spec, labels)
+}
+
+// launch starts one container; its output goes to log, which the caller owns.
+func (e *Engine) launch(ctx context.Context, spec Spec, labels map[string]string, p placement, log *ServerLog) (*Sandbox, error) {
+	cfg, hostCfg, nets := containerConfig(spec, labels, p)
 	name := "bulkhead-" + spec.Server + "-" + randomHex(3)
-	created, err := e.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: hostCfg, Name: name})
+	if labels[LabelRole] != "" {
+		name = "bulkhead-" + spec.Server + "-" + labels[LabelRole] + "-" + randomHex(3)
+	}
+	created, err := e.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: hostCfg, NetworkingConfig: nets, Name: name})
 	if err != nil {
-		log.Close()
 		return nil, fmt.Errorf("create sandbox for %s: %s", spec.Server, oneLine(err))
 	}
-	s := &Sandbox{ID: created.ID, Name: name, Spec: spec, engine: e, log: log, done: make(chan struct{})}
+	s := &Sandbox{ID: created.ID, Name: name, Spec: spec, engine: e, log: log, gone: make(chan struct{}), done: make(chan struct{})}
 	err = refuseWeakened(created.Warnings)
 	if err == nil {
-		err = s.start(ctx)
+		err = s.start(ctx, p.stdin)
 	}
 	if err != nil {
 		e.remove(context.WithoutCancel(ctx), s.ID)
-		log.Close()
 		return nil, fmt.Errorf("start sandbox for %s: %s", spec.Server, oneLine(err))
 	}
 	return s, nil
 }
 
-func (s *Sandbox) start(ctx context.Context) error {
+func (s *Sandbox) start(ctx context.Context, stdin bool) error {
 	cli := s.engine.cli
 	// The attach connection outlives this call's context.
 	attach, err := cli.ContainerAttach(context.WithoutCancel(ctx), s.ID, client.ContainerAttachOptions{
-		Stream: true, Stdin: true, Stdout: true, Stderr: true,
+		Stream: true, Stdin: stdin, Stdout: true, Stderr: true,
 	})
 	if err != nil {
 		return err
@@ -101,11 +137,18 @@ func (s *Sandbox) start(ctx context.Context) error {
 		s.attach.Close()
 		return err
 	}
+	// Stdout is traffic when stdin is; otherwise it is more of the log.
+	var out io.Writer = s.log
 	pr, pw := io.Pipe()
 	s.stdout = pr
+	if stdin {
+		out = pw
+	} else {
+		pw.Close()
+	}
 	copied := make(chan struct{})
 	go func() {
-		_, err := stdcopy.StdCopy(pw, s.log, s.attach.Reader)
+		_, err := stdcopy.StdCopy(out, s.log, s.attach.Reader)
 		pw.CloseWithError(err)
 		close(copied)
 	}()
@@ -140,9 +183,8 @@ func (s *Sandbox) monitor(wait client.ContainerWaitResult, copied <-chan struct{
 	s.engine.remove(ctx, s.ID)
 	s.attach.Close()
 	<-copied
-	s.log.Close()
 	s.exit = exit
-	close(s.done)
+	close(s.gone)
 }
 
 // Stdin is the server's standard input; closing it signals end of input.
@@ -150,16 +192,24 @@ func (s *Sandbox) Stdin() io.WriteCloser { return stdin{s} }
 
 type stdin struct{ s *Sandbox }
 
-func (w stdin) Write(p []byte) (int, error) { return w.s.attach.Conn.Write(p) }
-func (w stdin) Close() error                { return w.s.attach.CloseWrite() }
+func (w stdin) Write(p []byte) (int, error) { return w.s.traffic().attach.Conn.Write(p) }
+func (w stdin) Close() error                { return w.s.traffic().attach.CloseWrite() }
 
 // Stdout is the server's standard output; it ends when the server does.
-func (s *Sandbox) Stdout() io.ReadCloser { return s.stdout }
+func (s *Sandbox) Stdout() io.ReadCloser { return s.traffic().stdout }
+
+// traffic is the container whose stdio carries the session.
+func (s *Sandbox) traffic() *Sandbox {
+	if s.relay != nil {
+		return s.relay
+	}
+	return s
+}
 
 // Log is the server's stderr log.
 func (s *Sandbox) Log() *ServerLog { return s.log }
 
-// Done is closed once the container has exited and been removed.
+// Done is closed once its containers have exited and been removed.
 func (s *Sandbox) Done() <-chan struct{} { return s.done }
 
 // Exit reports how the sandbox ended; valid after Done.
@@ -169,26 +219,39 @@ func (s *Sandbox) Exit() Exit {
 }
 
 // Stop ends the server the way MCP asks for stdio servers: close its input,
-// then SIGTERM, then SIGKILL, and waits until the container is gone.
+// then SIGTERM, then SIGKILL, and waits until the container is gone. A
+// server speaking HTTP gets SIGTERM at once, and its relay sees its input end.
 func (s *Sandbox) Stop(ctx context.Context) error {
 	s.stopping.Store(true)
-	s.attach.CloseWrite()
-	select {
-	case <-s.done:
-		return nil
-	case <-time.After(stdinGrace):
-	case <-ctx.Done():
-	}
-	timeout := termGrace
-	_, err := s.engine.cli.ContainerStop(context.WithoutCancel(ctx), s.ID, client.ContainerStopOptions{Timeout: &timeout})
-	if err != nil && !cerrdefs.IsNotFound(err) {
-		s.engine.remove(context.WithoutCancel(ctx), s.ID)
+	if s.relay != nil {
+		s.relay.stopping.Store(true)
+		s.relay.attach.CloseWrite()
+		s.terminate(ctx)
+	} else {
+		s.attach.CloseWrite()
+		select {
+		case <-s.gone:
+		case <-time.After(stdinGrace):
+			s.terminate(ctx)
+		case <-ctx.Done():
+			s.terminate(ctx)
+		}
 	}
 	select {
 	case <-s.done:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// terminate sends SIGTERM, then SIGKILL after a grace period, and makes
+// sure the container is removed.
+func (s *Sandbox) terminate(ctx context.Context) {
+	timeout := termGrace
+	_, err := s.engine.cli.ContainerStop(context.WithoutCancel(ctx), s.ID, client.ContainerStopOptions{Timeout: &timeout})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		s.engine.remove(context.WithoutCancel(ctx), s.ID)
 	}
 }
 

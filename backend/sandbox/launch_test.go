@@ -204,7 +204,9 @@ func TestResolveImageGivesIDAndFollowsTagMoves(t *testing.T) {
 }
 
 func TestReapRemovesOnlyOrphans(t *testing.T) {
-	img := testenv.ServerImage(t, testenv.RequireEngine(t), "wellbehaved")
+	cli := testenv.RequireEngine(t)
+	img := testenv.ServerImage(t, cli, "wellbehaved")
+	feat := testenv.ServerImage(t, cli, "featureful")
 	home := t.TempDir()
 	ctx := context.Background()
 	engineAt := func() *Engine {
@@ -217,8 +219,22 @@ func TestReapRemovesOnlyOrphans(t *testing.T) {
 	dead, live, reaper := engineAt(), engineAt(), engineAt()
 	defer live.Close()
 	defer reaper.Close()
+	dead.UseHelper(testenv.BulkheadBinary(t))
 	orphan := launchEntry(t, dead, "orphan", img, "")
+	// An HTTP server leaves three things: itself, its relay, their network.
+	orphanHTTP := launchEntry(t, dead, "orphan-http", feat, "    transport: http\n    http: {port: 8080}\n    args: [--http, \":8080\"]\n")
 	kept := launchEntry(t, live, "kept", img, "")
+	// Networks whose owner crashed between creating them and starting a
+	// container, with nobody left to remove them.
+	strayDead, err := dead.createNetwork(ctx, "stray", dead.labels(Spec{Server: "stray"}, dead.instance))
+	if err != nil {
+		t.Fatal(err)
+	}
+	strayLive, err := live.createNetwork(ctx, "stray", live.labels(Spec{Server: "stray"}, live.instance))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.removeNetwork(ctx, strayLive)
 	// The owner dies without stopping anything: its lock goes with it.
 	dead.instance.file.Close()
 
@@ -226,13 +242,23 @@ func TestReapRemovesOnlyOrphans(t *testing.T) {
 	foreign := launchEntry(t, other, "foreign", img, "")
 
 	n, err := reaper.Reap(ctx)
-	if err != nil || n != 1 {
-		t.Fatalf("reaped %d, %v; want exactly the orphan", n, err)
+	if err != nil || n != 3 {
+		t.Fatalf("reaped %d, %v; want exactly the orphans' three containers", n, err)
 	}
-	select {
-	case <-orphan.Done():
-	case <-time.After(30 * time.Second):
-		t.Fatal("orphan still running")
+	for _, sb := range []*Sandbox{orphan, orphanHTTP} {
+		select {
+		case <-sb.Done():
+		case <-time.After(30 * time.Second):
+			t.Fatalf("orphan %s still running", sb.Spec.Server)
+		}
+	}
+	for _, nw := range []string{orphanHTTP.network, strayDead} {
+		if _, err := cli.NetworkInspect(ctx, nw, client.NetworkInspectOptions{}); err == nil {
+			t.Errorf("the orphaned network %s survived the reap", nw)
+		}
+	}
+	if _, err := cli.NetworkInspect(ctx, strayLive, client.NetworkInspectOptions{}); err != nil {
+		t.Errorf("a live instance's network was reaped: %v", err)
 	}
 	for _, sb := range []*Sandbox{kept, foreign} {
 		select {

@@ -21,11 +21,23 @@ type Status struct {
 	Status   string    `json:"status"` // the engine's words, e.g. "Up 3 minutes"
 	Created  time.Time `json:"created"`
 	Instance string    `json:"instance"`
+	Role     string    `json:"role,omitempty"` // "relay" for a helper
 }
 
-// List returns this home's containers, by server then age.
+// List returns this home's server containers, by server then age. Helpers
+// such as relays are not listed; they come and go with their server.
 func (e *Engine) List(ctx context.Context) ([]Status, error) {
-	return e.list(ctx, "")
+	all, err := e.list(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	servers := all[:0]
+	for _, c := range all {
+		if c.Role == "" {
+			servers = append(servers, c)
+		}
+	}
+	return servers, nil
 }
 
 func (e *Engine) list(ctx context.Context, server string) ([]Status, error) {
@@ -64,29 +76,36 @@ func statusOf(c container.Summary) Status {
 		Status:   c.Status,
 		Created:  time.Unix(c.Created, 0),
 		Instance: c.Labels[LabelInstance],
+		Role:     c.Labels[LabelRole],
 	}
 }
 
 // StopServer stops and removes every container of server in this home,
-// whichever process started it, and reports how many there were.
+// whichever process started it, and reports how many servers there were.
+// Their networks go once their owner notices or the next reap.
 func (e *Engine) StopServer(ctx context.Context, server string) (int, error) {
 	list, err := e.list(ctx, server)
 	if err != nil {
 		return 0, err
 	}
 	timeout := termGrace
+	n := 0
 	for _, c := range list {
 		e.cli.ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: &timeout})
 		if err := e.remove(ctx, c.ID); err != nil {
-			return 0, fmt.Errorf("remove %s: %s", c.Name, oneLine(err))
+			return n, fmt.Errorf("remove %s: %s", c.Name, oneLine(err))
+		}
+		if c.Role == "" {
+			n++
 		}
 	}
-	return len(list), nil
+	return n, nil
 }
 
-// Reap removes containers that an earlier Bulkhead process of this home
-// left behind: those whose owner no longer holds its instance lock.
-// Containers of live processes, and of other homes, are left alone.
+// Reap removes containers and networks that an earlier Bulkhead process of
+// this home left behind: those whose owner no longer holds its instance
+// lock. Those of live processes, and of other homes, are left alone. It
+// reports how many containers it removed.
 func (e *Engine) Reap(ctx context.Context) (int, error) {
 	list, err := e.list(ctx, "")
 	if err != nil {
@@ -99,23 +118,29 @@ func (e *Engine) Reap(ctx context.Context) (int, error) {
 	}
 	e.mu.Unlock()
 	alive := map[string]bool{}
+	isAlive := func(id string) bool {
+		if id == mine && mine != "" {
+			return true
+		}
+		live, seen := alive[id]
+		if !seen {
+			live = ownerAlive(e.home, id)
+			alive[id] = live
+		}
+		return live
+	}
 	n := 0
 	for _, c := range list {
-		if c.Instance == mine && mine != "" {
-			continue
-		}
-		live, seen := alive[c.Instance]
-		if !seen {
-			live = ownerAlive(e.home, c.Instance)
-			alive[c.Instance] = live
-		}
-		if live {
+		if isAlive(c.Instance) {
 			continue
 		}
 		if err := e.remove(ctx, c.ID); err != nil {
 			return n, fmt.Errorf("remove leftover %s: %s", c.Name, oneLine(err))
 		}
 		n++
+	}
+	if _, err := e.reapNetworks(ctx, isAlive); err != nil {
+		return n, err
 	}
 	sweepLocks(e.home, alive)
 	return n, nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/network"
 
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 )
@@ -20,6 +21,8 @@ const (
 	LabelHome     = "dev.bulkhead.home"
 	LabelInstance = "dev.bulkhead.instance"
 	LabelImage    = "dev.bulkhead.image"
+	// LabelRole marks a helper container (value "relay") serving a server.
+	LabelRole = "dev.bulkhead.role"
 )
 
 // Spec is everything a launch depends on: what a person approves and what
@@ -38,6 +41,8 @@ type Spec struct {
 	Pids       int64             `json:"pids"`
 	Tmpfs      int64             `json:"tmpfs"`
 	Transport  catalog.Transport `json:"transport"`
+	// HTTP is where a server speaking streamable HTTP listens in its container.
+	HTTP *catalog.HTTPEndpoint `json:"http,omitempty"`
 }
 
 // NewSpec checks an entry's grants against this machine and fixes the image
@@ -49,9 +54,6 @@ func NewSpec(e catalog.Entry, img Image, h Host) (Spec, error) {
 	}
 	if len(e.Secrets) > 0 {
 		return Spec{}, fmt.Errorf("server %q needs secrets (%v), which this build cannot store yet; it will not start without them", e.Name, e.Secrets)
-	}
-	if e.Transport != catalog.TransportStdio {
-		return Spec{}, fmt.Errorf("server %q speaks MCP over %s inside its container; `bulkhead run` serves stdio servers only", e.Name, e.Transport)
 	}
 	s := Spec{
 		Server:     e.Name,
@@ -66,6 +68,7 @@ func NewSpec(e catalog.Entry, img Image, h Host) (Spec, error) {
 		Pids:       e.Permissions.Pids,
 		Tmpfs:      int64(e.Permissions.Tmpfs),
 		Transport:  e.Transport,
+		HTTP:       e.HTTP,
 	}
 	maps.Copy(s.Env, e.Env)
 	for _, m := range e.Permissions.Mounts {
@@ -78,10 +81,20 @@ func NewSpec(e catalog.Entry, img Image, h Host) (Spec, error) {
 	return s, nil
 }
 
+// placement is how a container connects, beyond its spec.
+type placement struct {
+	// network is the private network it joins, under alias; with none it
+	// has no network at all.
+	network, alias string
+	// stdin carries traffic: MCP for a stdio server, the relay's stream
+	// for a relay.
+	stdin bool
+}
+
 // containerConfig turns a spec into the engine's create request. Every
 // protection here is unconditional; only the limits and mounts come from
 // the spec.
-func containerConfig(s Spec, labels map[string]string) (*container.Config, *container.HostConfig) {
+func containerConfig(s Spec, labels map[string]string, p placement) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
 	env := make([]string, 0, len(s.Env))
 	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		env = append(env, k+"="+s.Env[k])
@@ -94,13 +107,13 @@ func containerConfig(s Spec, labels map[string]string) (*container.Config, *cont
 		Env:        env,
 		User:       s.User,
 		Labels:     labels,
-		// MCP over stdio: stdin stays open until Bulkhead closes it.
-		AttachStdin:     true,
+		// Stdin, when it carries traffic, stays open until Bulkhead closes it.
+		AttachStdin:     p.stdin,
 		AttachStdout:    true,
 		AttachStderr:    true,
-		OpenStdin:       true,
-		StdinOnce:       true,
-		NetworkDisabled: s.Network.None(),
+		OpenStdin:       p.stdin,
+		StdinOnce:       p.stdin,
+		NetworkDisabled: p.network == "",
 	}
 	yes := true
 	pids := s.Pids
@@ -128,6 +141,13 @@ func containerConfig(s Spec, labels map[string]string) (*container.Config, *cont
 			PidsLimit:  &pids,
 		},
 	}
+	var nets *network.NetworkingConfig
+	if p.network != "" {
+		host.NetworkMode = container.NetworkMode(p.network)
+		nets = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
+			p.network: {Aliases: []string{p.alias}},
+		}}
+	}
 	for _, m := range s.Mounts {
 		host.Mounts = append(host.Mounts, mount.Mount{
 			Type:        mount.TypeBind,
@@ -137,5 +157,5 @@ func containerConfig(s Spec, labels map[string]string) (*container.Config, *cont
 			BindOptions: &mount.BindOptions{Propagation: mount.PropagationRPrivate},
 		})
 	}
-	return cfg, host
+	return cfg, host, nets
 }

@@ -28,7 +28,6 @@ func TestNewSpecRefusesWhatItCannotGrantSafely(t *testing.T) {
 	cases := []struct{ yaml, want string }{
 		{"    permissions:\n      network: [api.github.com:443]\n", "asks for network access (api.github.com:443)"},
 		{"    secrets: [TOKEN]\n", "needs secrets ([TOKEN])"},
-		{"    transport: http\n    http: {port: 80}\n", "speaks MCP over http"},
 	}
 	for _, c := range cases {
 		_, err := NewSpec(entry(t, c.yaml), Image{ID: "sha256:x"}, h)
@@ -44,7 +43,7 @@ func TestContainerConfigIsLockedDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, host := containerConfig(spec, map[string]string{"k": "v"})
+	cfg, host, nets := containerConfig(spec, map[string]string{"k": "v"}, placement{stdin: true})
 	if cfg.Image != "sha256:abc" {
 		t.Errorf("image = %q, want the resolved ID", cfg.Image)
 	}
@@ -54,7 +53,7 @@ func TestContainerConfigIsLockedDown(t *testing.T) {
 	if cfg.User != "65534:65534" || !cfg.OpenStdin || !cfg.StdinOnce || cfg.Tty || !cfg.NetworkDisabled {
 		t.Errorf("config = %+v", cfg)
 	}
-	if host.NetworkMode != "none" || !host.ReadonlyRootfs || host.Privileged || host.Init == nil || !*host.Init {
+	if nets != nil || host.NetworkMode != "none" || !host.ReadonlyRootfs || host.Privileged || host.Init == nil || !*host.Init {
 		t.Errorf("host config = %+v", host)
 	}
 	if !slices.Equal(host.CapDrop, []string{"ALL"}) || len(host.CapAdd) != 0 {

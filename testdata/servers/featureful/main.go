@@ -1,4 +1,5 @@
-// Command featureful is an MCP stdio server for Bulkhead's gateway tests:
+// Command featureful is an MCP server (stdio, or HTTP with --http ADDR) for
+// Bulkhead's gateway tests:
 // it uses every feature a gateway must forward, in both directions, and
 // reports what it received.
 package main
@@ -9,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -108,6 +110,13 @@ func main() {
 			return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: req.Params.URI, Text: "note " + id}}}, nil
 		})
 
+	if len(os.Args) == 3 && os.Args[1] == "--http" {
+		// Streamable HTTP at /mcp, as a server packaged to listen would.
+		fmt.Fprintln(os.Stderr, "featureful: serving MCP over HTTP on", os.Args[2])
+		mux := http.NewServeMux()
+		mux.Handle("/mcp", mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil))
+		log.Fatal(http.ListenAndServe(os.Args[2], mux))
+	}
 	fmt.Fprintln(os.Stderr, "featureful: serving MCP on stdio")
 	if err := s.Run(context.Background(), &mcp.StdioTransport{}); err != nil {
 		log.Fatal(err)

@@ -1,5 +1,6 @@
-// Command hostile is an MCP stdio server for Bulkhead's tests that tries to
-// break out of its sandbox and reports, attempt by attempt, what worked.
+// Command hostile is an MCP server (stdio, or streamable HTTP with --http
+// ADDR) for Bulkhead's tests that tries to break out of its sandbox and
+// reports, attempt by attempt, what worked.
 //
 // Its tool "escape" runs every attempt. The other modes are helpers it runs
 // as child processes: sleep, hog (allocate memory), forkbomb, euid (print the
@@ -14,6 +15,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -42,7 +44,7 @@ type report struct {
 }
 
 func main() {
-	if len(os.Args) > 1 {
+	if len(os.Args) > 1 && os.Args[1] != "--http" {
 		helper(os.Args[1], os.Args[2:])
 		return
 	}
@@ -51,6 +53,10 @@ func main() {
 		func(ctx context.Context, _ *mcp.CallToolRequest, in escapeIn) (*mcp.CallToolResult, report, error) {
 			return nil, report{Attempts: escape(ctx, in)}, nil
 		})
+	if len(os.Args) == 3 { // --http ADDR: the same server over streamable HTTP at /mcp
+		handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
+		log.Fatal(http.ListenAndServe(os.Args[2], handler))
+	}
 	if err := s.Run(context.Background(), &mcp.StdioTransport{}); err != nil {
 		log.Fatal(err)
 	}

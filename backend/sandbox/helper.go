@@ -1,0 +1,86 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"debug/elf"
+	"encoding/hex"
+	"fmt"
+	"os"
+
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
+	"github.com/bulkhead-dev/bulkhead/backend/scratch"
+)
+
+// UseHelper names the static Linux build of bulkhead that helper containers
+// run (the relay to servers that speak HTTP). Its image is built from it
+// locally, so nothing is pulled and it is exactly this build.
+func (e *Engine) UseHelper(binary string) {
+	e.helperMu.Lock()
+	defer e.helperMu.Unlock()
+	e.helperPath, e.helper = binary, Image{}
+}
+
+// helperImage loads the helper image on first use.
+func (e *Engine) helperImage(ctx context.Context) (Image, error) {
+	e.helperMu.Lock()
+	defer e.helperMu.Unlock()
+	if e.helper.ID != "" {
+		return e.helper, nil
+	}
+	if e.helperPath == "" {
+		return Image{}, fmt.Errorf("no static Linux bulkhead binary to build the helper image from; build one with `make build` (on macOS or Windows, place bulkhead-linux-<arch> next to bulkhead)")
+	}
+	bin, err := os.ReadFile(e.helperPath)
+	if err != nil {
+		return Image{}, fmt.Errorf("read the helper binary: %w", err)
+	}
+	if err := checkStatic(bin); err != nil {
+		return Image{}, fmt.Errorf("helper binary %s %v; build it with `make build` (CGO_ENABLED=0)", e.helperPath, err)
+	}
+	sum := sha256.Sum256(bin)
+	ref := "bulkhead-helper:" + hex.EncodeToString(sum[:])[:12]
+	id, err := scratch.Load(ctx, e.cli, scratch.Image{
+		Ref:        ref,
+		Files:      []scratch.File{{Path: "bulkhead", Data: bin, Mode: 0o555}},
+		Entrypoint: []string{"/bulkhead"},
+		Labels:     map[string]string{LabelManaged: "true"},
+	})
+	if err != nil {
+		return Image{}, fmt.Errorf("build the helper image: %s", oneLine(err))
+	}
+	e.helper = Image{Ref: ref, ID: id}
+	return e.helper, nil
+}
+
+// checkStatic refuses what cannot run in an image with nothing else in it.
+func checkStatic(bin []byte) error {
+	f, err := elf.NewFile(bytes.NewReader(bin))
+	if err != nil {
+		return fmt.Errorf("is not a Linux executable")
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return fmt.Errorf("is dynamically linked")
+		}
+	}
+	return nil
+}
+
+// relaySpec runs the relay for a server speaking HTTP: locked down like any
+// server, with small limits, proxying its stdio to the server's port.
+func relaySpec(server Spec, helper Image) Spec {
+	return Spec{
+		Server:     server.Server,
+		Image:      helper,
+		Entrypoint: []string{"/bulkhead", "relay", fmt.Sprintf("http://%s:%d", serverAlias, server.HTTP.Port)},
+		Env:        map[string]string{"HOME": "/tmp"},
+		User:       "65534:65534",
+		CPU:        0.5,
+		Memory:     64 << 20,
+		Pids:       64,
+		Tmpfs:      1 << 20,
+		Transport:  catalog.TransportStdio,
+	}
+}
