@@ -12,6 +12,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
+	"github.com/bulkhead-dev/bulkhead/backend/relay"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 	"github.com/bulkhead-dev/bulkhead/backend/trust"
@@ -74,8 +75,17 @@ type sandboxProcess struct{ sb *sandbox.Sandbox }
 
 // Transport speaks to the server over its attached stdio. Lines that are not
 // JSON-RPC (a banner, stray prints) are dropped and noted in the server's
-// log rather than ending the session.
+// log rather than ending the session. A server that speaks HTTP is reached
+// through its relay, whose stdio carries the HTTP.
 func (p sandboxProcess) Transport() mcp.Transport {
+	if h := p.sb.Spec.HTTP; p.sb.Spec.Transport == catalog.TransportHTTP && h != nil {
+		return &mcp.StreamableClientTransport{
+			// The host is never dialed: every request rides the relay.
+			Endpoint:     "http://" + p.sb.Spec.Server + h.Path,
+			HTTPClient:   relay.Client(p.sb.Stdout(), p.sb.Stdin()),
+			MaxEventSize: MaxMessageBytes,
+		}
+	}
 	note := func(_ int, msg string, sample []byte) {
 		fmt.Fprintf(p.sb.Log(), "bulkhead: dropped a line the server wrote to stdout (%s): %s\n", msg, sample)
 	}

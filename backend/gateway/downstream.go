@@ -171,6 +171,27 @@ func (d *downstream) watch(cs *mcp.ClientSession, proc Process, ended, cleared c
 	}
 }
 
+// settleWait bounds how long a failed call waits to learn that its server ended.
+const settleWait = 5 * time.Second
+
+// settle waits, briefly, for the session cs to be over and cleared away,
+// and returns why its server ended; nil if it is still running.
+func (d *downstream) settle(cs *mcp.ClientSession) error {
+	d.mu.Lock()
+	current, cleared := d.cs == cs, d.cleared
+	d.mu.Unlock()
+	if current {
+		select {
+		case <-cleared:
+		case <-time.After(settleWait):
+			return nil
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.startErr
+}
+
 // reset forgets an ended session and says when a restart may happen.
 func (d *downstream) reset(cs *mcp.ClientSession, proc Process) (retryAt time.Time, restart bool) {
 	d.mu.Lock()

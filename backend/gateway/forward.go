@@ -91,15 +91,26 @@ func (g *Gateway) route(d *downstream) (*mcp.ServerSession, error) {
 	return nil, fmt.Errorf("bulkhead cannot tell which client this request from server %q belongs to (%d clients are waiting on it)", d.name, len(waiting))
 }
 
+// codeRejectedByTransport is the code the SDK gives a request its own
+// transport could not deliver (an HTTP failure, say); the server never saw it.
+const codeRejectedByTransport = -32005
+
 // downstreamErr labels an error with the server unless it is a JSON-RPC
-// error from the server itself, which passes through with its code.
-func (g *Gateway) downstreamErr(d *downstream, err error) error {
+// error from the server itself, which passes through with its code. A
+// failed transport almost always means the server is going: the error
+// waits briefly for its end, to say why and so the next call starts afresh.
+func (g *Gateway) downstreamErr(d *downstream, cs *mcp.ClientSession, err error) error {
 	var wire *jsonrpc.Error
 	switch {
-	case errors.As(err, &wire):
+	case errors.As(err, &wire) && wire.Code != codeRejectedByTransport:
 		return err
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("server %q did not answer within %s (the gateway's call timeout, --call-timeout)", d.name, g.opts.CallTimeout)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("server %q: %w", d.name, err)
+	}
+	if why := d.settle(cs); why != nil {
+		return why
 	}
 	return fmt.Errorf("server %q: %w", d.name, err)
 }
@@ -114,7 +125,7 @@ func (g *Gateway) forwardTool(d *downstream, original string) mcp.ToolHandler {
 		}
 		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Meta: meta, Name: original, Arguments: req.Params.Arguments})
 		if err != nil {
-			return nil, g.downstreamErr(d, err)
+			return nil, g.downstreamErr(d, cs, err)
 		}
 		return res, nil
 	}
@@ -130,7 +141,7 @@ func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandle
 		}
 		res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Meta: meta, Name: original, Arguments: req.Params.Arguments})
 		if err != nil {
-			return nil, g.downstreamErr(d, err)
+			return nil, g.downstreamErr(d, cs, err)
 		}
 		return res, nil
 	}
@@ -146,7 +157,7 @@ func (g *Gateway) forwardRead(d *downstream) mcp.ResourceHandler {
 		}
 		res, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{Meta: meta, URI: req.Params.URI})
 		if err != nil {
-			return nil, g.downstreamErr(d, err)
+			return nil, g.downstreamErr(d, cs, err)
 		}
 		return res, nil
 	}
@@ -201,7 +212,7 @@ func (g *Gateway) complete(ctx context.Context, req *mcp.CompleteRequest) (*mcp.
 	}
 	res, err := cs.Complete(ctx, &params)
 	if err != nil {
-		return nil, g.downstreamErr(d, err)
+		return nil, g.downstreamErr(d, cs, err)
 	}
 	return res, nil
 }
@@ -242,7 +253,7 @@ func (g *Gateway) changeSubscription(ctx context.Context, uri string, delta int)
 		err = cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: uri})
 	}
 	if err != nil {
-		return g.downstreamErr(d, err)
+		return g.downstreamErr(d, cs, err)
 	}
 	return nil
 }

@@ -23,13 +23,13 @@ import (
 
 // servedGateway runs a gateway over sandboxed "feat" (featureful) and "wb"
 // (well-behaved) servers on a loopback HTTP server; it returns the endpoint
-// and the token.
-func servedGateway(t *testing.T) (url, token string) {
+// and the token. featYAML adds to feat's catalog entry.
+func servedGateway(t *testing.T, featYAML string) (url, token string) {
 	t.Helper()
 	cli := testenv.RequireEngine(t)
 	feat := testenv.ServerImage(t, cli, "featureful")
 	wb := testenv.ServerImage(t, cli, "wellbehaved")
-	entries, err := catalog.Parse([]byte("version: 1\nservers:\n  - name: feat\n    image: "+feat+"\n  - name: wb\n    image: "+wb+"\n"), "test.yaml")
+	entries, err := catalog.Parse([]byte("version: 1\nservers:\n  - name: feat\n    image: "+feat+"\n"+featYAML+"  - name: wb\n    image: "+wb+"\n"), "test.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,6 +39,7 @@ func servedGateway(t *testing.T) (url, token string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	eng.UseHelper(testenv.BulkheadBinary(t))
 	st, err := store.Open(ctx, filepath.Join(home, "bulkhead.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -97,14 +98,24 @@ func connectHTTP(t *testing.T, url, token string, client *mcp.Client) *mcp.Clien
 }
 
 func TestGatewayForwardsEveryFeatureOverHTTP(t *testing.T) {
-	url, token := servedGateway(t)
+	url, token := servedGateway(t, "")
+	obs, client := testenv.NewObserver("test-model", "file:///work/project")
+	cs := connectHTTP(t, url, token, client)
+	testenv.ExerciseGateway(t, cs, obs, client)
+}
+
+// TestGatewayReachesAnHTTPServerInItsSandbox runs the same scenario against
+// a server that speaks streamable HTTP inside its container, reached over
+// its private network through the relay, with no port published.
+func TestGatewayReachesAnHTTPServerInItsSandbox(t *testing.T) {
+	url, token := servedGateway(t, "    transport: http\n    http: {port: 8080}\n    args: [--http, \":8080\"]\n")
 	obs, client := testenv.NewObserver("test-model", "file:///work/project")
 	cs := connectHTTP(t, url, token, client)
 	testenv.ExerciseGateway(t, cs, obs, client)
 }
 
 func TestServerRequestsReachOnlyTheirClient(t *testing.T) {
-	url, token := servedGateway(t)
+	url, token := servedGateway(t, "")
 	_, clientA := testenv.NewObserver("model-A")
 	_, clientB := testenv.NewObserver("model-B")
 	a := connectHTTP(t, url, token, clientA)
@@ -130,7 +141,7 @@ func TestServerRequestsReachOnlyTheirClient(t *testing.T) {
 }
 
 func TestHTTPRefusesWhatIsNotItsClient(t *testing.T) {
-	url, token := servedGateway(t)
+	url, token := servedGateway(t, "")
 	init := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}`
 	host := strings.TrimPrefix(strings.TrimSuffix(url, gateway.HTTPPath), "http://")
 	_, port, _ := net.SplitHostPort(host)

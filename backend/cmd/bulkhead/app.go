@@ -112,6 +112,7 @@ func (a *app) engine(ctx context.Context) (*sandbox.Engine, error) {
 		if a.eng, err = sandbox.Connect(ctx, home); err != nil {
 			return nil, err
 		}
+		a.eng.UseHelper(helperBinary())
 	}
 	return a.eng, nil
 }

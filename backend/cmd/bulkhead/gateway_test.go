@@ -169,11 +169,66 @@ func killServer(t *testing.T, cli *client.Client, e *env, server string) {
 	t.Helper()
 	res, err := cli.ContainerList(context.Background(), client.ContainerListOptions{Filters: client.Filters{}.
 		Add("label", sandbox.LabelHome+"="+sandbox.HomeID(e.home), sandbox.LabelServer+"="+server)})
-	if err != nil || len(res.Items) != 1 {
-		t.Fatalf("find %s's container: %v, %d found", server, err, len(res.Items))
+	var ids []string
+	for _, c := range res.Items {
+		if c.Labels[sandbox.LabelRole] == "" { // the server, not its relay
+			ids = append(ids, c.ID)
+		}
 	}
-	if _, err := cli.ContainerKill(context.Background(), res.Items[0].ID, client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("find %s's container: %v, %d found", server, err, len(ids))
+	}
+	if _, err := cli.ContainerKill(context.Background(), ids[0], client.ContainerKillOptions{Signal: "KILL"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHTTPServerBehindTheShippedBinary serves a server that speaks HTTP in
+// its container through `bulkhead gateway --stdio`, whose own static
+// binary becomes the relay image; killing the server mid-call fails that
+// call, the next one gets a fresh pair, and nothing is left at the end.
+func TestHTTPServerBehindTheShippedBinary(t *testing.T) {
+	cli := testenv.RequireEngine(t)
+	feat := testenv.ServerImage(t, cli, "featureful")
+	e := newEnv(t, entryYAML("feat", feat, "    transport: http\n    http: {port: 8080}\n    args: [--http, \":8080\"]\n"))
+	cs, cmd, stderr := e.connectGateway(testenv.NewObserverClient(), "feat")
+	defer func() {
+		if t.Failed() {
+			t.Logf("gateway stderr:\n%s", stderr.String())
+		}
+	}()
+	if got := testenv.Text(testenv.Call(t, cs, "feat__echo", map[string]any{"text": "over http"})); got != "echo: over http" {
+		t.Fatalf("echo: %q", got)
+	}
+	if n := len(e.containers(cli)); n != 2 {
+		t.Fatalf("want the server and its relay, got %d containers", n)
+	}
+
+	inflight := make(chan error, 1)
+	go func() {
+		_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "feat__slow", Arguments: map[string]any{"steps": 600, "delayMs": 100, "label": "doomed"}})
+		inflight <- err
+	}()
+	time.Sleep(500 * time.Millisecond)
+	killServer(t, cli, e, "feat")
+	select {
+	case err := <-inflight:
+		if err == nil || !strings.Contains(err.Error(), `server "feat" was killed by signal 9`) {
+			t.Errorf("in-flight call: want an error saying how the server ended, got %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the in-flight call never ended after its server died")
+	}
+	if got := testenv.Text(testenv.Call(t, cs, "feat__echo", map[string]any{"text": "again"})); got != "echo: again" {
+		t.Errorf("after the restart: %q", got)
+	}
+
+	cs.Close()
+	cmd.Wait()
+	e.requireNoContainers(cli)
+	nets, err := cli.NetworkList(context.Background(), client.NetworkListOptions{Filters: client.Filters{}.Add("label", sandbox.LabelHome+"="+sandbox.HomeID(e.home))})
+	if err != nil || len(nets.Items) != 0 {
+		t.Errorf("networks left behind: %v %+v", err, nets.Items)
 	}
 }
 

@@ -65,6 +65,7 @@ pins the image you approved.`,
 		newLogsCommand(a),
 		newImageCommand(a),
 		newDoctorCommand(a),
+		newRelayCommand(),
 	)
 	return root
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 	"github.com/bulkhead-dev/bulkhead/backend/gateway"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 )
@@ -46,6 +47,9 @@ func runServer(ctx context.Context, a *app, name string, pull sandbox.PullPolicy
 	if err != nil {
 		return err
 	}
+	if entry.Transport != catalog.TransportStdio {
+		return fmt.Errorf("server %q speaks MCP over %s inside its container, and `bulkhead run` passes stdio through as is; serve it with `bulkhead gateway --stdio --server %s`", name, entry.Transport, name)
+	}
 	if n, err := eng.Reap(ctx); err != nil {
 		return err
 	} else if n > 0 {
@@ -55,11 +59,11 @@ func runServer(ctx context.Context, a *app, name string, pull sandbox.PullPolicy
 	if err != nil {
 		return err
 	}
-	return relay(ctx, sb, a.stdin, a.stdout)
+	return pipeStdio(ctx, sb, a.stdin, a.stdout)
 }
 
-// relay connects the client's stdio to the sandbox until one side ends.
-func relay(ctx context.Context, sb *sandbox.Sandbox, in io.Reader, out io.Writer) error {
+// pipeStdio connects the client's stdio to the sandbox until one side ends.
+func pipeStdio(ctx context.Context, sb *sandbox.Sandbox, in io.Reader, out io.Writer) error {
 	// A client that goes away must not kill this process before it has
 	// removed the container: writes to a closed stdout return EPIPE instead.
 	signal.Ignore(syscall.SIGPIPE)
