@@ -27,6 +27,8 @@ type downstream struct {
 	backend Backend
 	client  *mcp.Client
 
+	flood *floodGate
+
 	// guarded by g.mu
 	pub published
 
@@ -41,6 +43,8 @@ type downstream struct {
 	failures int
 	retryAt  time.Time
 	closed   bool
+
+	resyncing, resyncPending bool
 }
 
 // session returns the live session, starting the server when it is not
@@ -109,6 +113,7 @@ func (d *downstream) start(done chan struct{}) {
 		}
 	}
 	if err == nil {
+		d.g.applyLevel(ctx, cs)
 		if err = d.sync(ctx, cs); err != nil {
 			cs.Close()
 			proc.Stop(context.WithoutCancel(ctx))

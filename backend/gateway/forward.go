@@ -271,31 +271,44 @@ func (g *Gateway) rootsChanged(context.Context, *mcp.RootsListChangedRequest) {
 // loggingLevels in order of verbosity, most verbose first.
 var loggingLevels = []mcp.LoggingLevel{"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}
 
-// setLevel records a client's log level and sets each server to the most
-// verbose level any client wants; the SDK filters per client.
+// setLevel records a client's log level and sets each running server to
+// the most verbose level any client wants; the SDK filters per client.
+// Servers started later get it when they start.
 func (g *Gateway) setLevel(ctx context.Context, ss *mcp.ServerSession, level mcp.LoggingLevel) {
 	g.mu.Lock()
 	g.levels[ss] = level
-	live := map[*mcp.ServerSession]bool{}
-	for s := range g.server.Sessions() {
-		live[s] = true
-	}
-	want := len(loggingLevels) - 1
-	for s, l := range g.levels {
-		if !live[s] {
-			delete(g.levels, s)
-			continue
-		}
-		want = min(want, slices.Index(loggingLevels, l))
-	}
 	g.mu.Unlock()
 	for _, d := range g.downs {
 		d.mu.Lock()
 		cs := d.cs
 		d.mu.Unlock()
-		if cs != nil && cs.InitializeResult().Capabilities.Logging != nil {
-			cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: loggingLevels[max(want, 0)]})
+		if cs != nil {
+			g.applyLevel(ctx, cs)
 		}
+	}
+}
+
+// applyLevel passes the most verbose level any live client asked for to
+// one server, if any client asked and the server logs.
+func (g *Gateway) applyLevel(ctx context.Context, cs *mcp.ClientSession) {
+	live := map[*mcp.ServerSession]bool{}
+	for s := range g.server.Sessions() {
+		live[s] = true
+	}
+	g.mu.Lock()
+	want := -1
+	for s, l := range g.levels {
+		if !live[s] {
+			delete(g.levels, s)
+			continue
+		}
+		if i := slices.Index(loggingLevels, l); i >= 0 && (want < 0 || i < want) {
+			want = i
+		}
+	}
+	g.mu.Unlock()
+	if want >= 0 && cs.InitializeResult().Capabilities.Logging != nil {
+		cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: loggingLevels[want]})
 	}
 }
 
@@ -319,13 +332,18 @@ func (g *Gateway) newClient(d *downstream) *mcp.Client {
 			}
 			return ss.Elicit(ctx, req.Params)
 		},
-		ToolListChangedHandler:     func(context.Context, *mcp.ToolListChangedRequest) { go d.resync() },
-		PromptListChangedHandler:   func(context.Context, *mcp.PromptListChangedRequest) { go d.resync() },
-		ResourceListChangedHandler: func(context.Context, *mcp.ResourceListChangedRequest) { go d.resync() },
+		ToolListChangedHandler:     func(context.Context, *mcp.ToolListChangedRequest) { d.listChanged() },
+		PromptListChangedHandler:   func(context.Context, *mcp.PromptListChangedRequest) { d.listChanged() },
+		ResourceListChangedHandler: func(context.Context, *mcp.ResourceListChangedRequest) { d.listChanged() },
 		ResourceUpdatedHandler: func(ctx context.Context, req *mcp.ResourceUpdatedNotificationRequest) {
-			g.server.ResourceUpdated(ctx, req.Params)
+			if d.admit() {
+				g.server.ResourceUpdated(ctx, req.Params)
+			}
 		},
 		LoggingMessageHandler: func(ctx context.Context, req *mcp.LoggingMessageRequest) {
+			if !d.admit() {
+				return
+			}
 			p := *req.Params
 			p.Logger = d.name + "/" + p.Logger
 			for ss := range g.server.Sessions() {
@@ -333,6 +351,9 @@ func (g *Gateway) newClient(d *downstream) *mcp.Client {
 			}
 		},
 		ProgressNotificationHandler: func(ctx context.Context, req *mcp.ProgressNotificationClientRequest) {
+			if !d.admit() {
+				return
+			}
 			key, _ := req.Params.ProgressToken.(string)
 			g.mu.Lock()
 			r, ok := g.progress[key]

@@ -106,7 +106,7 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 		if _, dup := g.byName[b.Name()]; dup {
 			return nil, fmt.Errorf("server %q is listed twice", b.Name())
 		}
-		d := &downstream{g: g, name: b.Name(), backend: b}
+		d := &downstream{g: g, name: b.Name(), backend: b, flood: newFloodGate()}
 		g.downs = append(g.downs, d)
 		g.byName[d.name] = d
 	}

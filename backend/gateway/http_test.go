@@ -1,13 +1,18 @@
 package gateway_test
 
+//lint:file-ignore SA1019 logging is deprecated only from MCP 2026-07-28; the gateway forwards it for 2025-06-18 and 2025-11-25 peers.
+
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +208,66 @@ func TestTokenIsMadeOncePrivately(t *testing.T) {
 	other, _ := gateway.Token(t.TempDir())
 	if other == a {
 		t.Error("two homes share a token")
+	}
+}
+
+// TestAFloodingServerIsHeldBack has a server send thousands of log messages
+// and announce a hundred tool-list changes while another client uses
+// another server: the flood reaches clients only at the gateway's rate,
+// the announcements cost a few re-listings, and the other client is served.
+func TestAFloodingServerIsHeldBack(t *testing.T) {
+	url, token := servedGateway(t, "")
+	obs, client := testenv.NewObserver("test-model")
+	a := connectHTTP(t, url, token, client)
+	b := connectHTTP(t, url, token, testenv.NewObserverClient())
+	ctx := context.Background()
+	if err := a.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "debug"}); err != nil {
+		t.Fatal(err)
+	}
+	const logs, changes = 20000, 100
+	start := time.Now()
+	flooded := make(chan string, 1)
+	go func() {
+		flooded <- testenv.Text(testenv.Call(t, a, "feat__flood", map[string]any{"logs": logs, "changes": changes}))
+	}()
+	for i := range 5 {
+		want := fmt.Sprint("meanwhile ", i)
+		if got := testenv.Text(testenv.Call(t, b, "wb__echo", map[string]any{"text": want})); got != "echo: "+want {
+			t.Errorf("another client during the flood: %q", got)
+		}
+	}
+	if got := <-flooded; got != "flooded" {
+		t.Fatalf("flood: %q", got)
+	}
+	elapsed := time.Since(start)
+
+	// Messages still in flight when the call returned arrive just after it.
+	time.Sleep(time.Second)
+	got := obs.LogCount("feat/flood")
+	limit := gateway.NotifyBurst + int(float64(gateway.NotifyRate)*(elapsed+2*time.Second).Seconds())
+	if got == 0 || got > limit || got >= logs {
+		t.Errorf("%d of %d flooded log messages reached the client in %s; want some, at most %d", got, logs, elapsed, limit)
+	}
+
+	var names []string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		names = testenv.ToolNames(t, a)
+		if !slices.Contains(names, "feat__churn") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if slices.Contains(names, "feat__churn") || !slices.Contains(names, "feat__echo") {
+		t.Errorf("after the churn the tools are %v", names)
+	}
+	var seen struct {
+		ToolLists int `json:"toolLists"`
+	}
+	raw, _ := json.Marshal(testenv.Call(t, a, "feat__observed", nil).StructuredContent)
+	json.Unmarshal(raw, &seen)
+	t.Logf("%d of %d log messages passed in %s; %d list changes cost %d tools/list", got, logs, elapsed.Round(time.Millisecond), changes, seen.ToolLists)
+	if seen.ToolLists < 2 || seen.ToolLists > changes/4 {
+		t.Errorf("%d list changes cost %d tools/list requests; want them folded into a few", changes, seen.ToolLists)
 	}
 }

@@ -75,6 +75,19 @@ func (o *Observer) client(roots ...string) *mcp.Client {
 	return c
 }
 
+// LogCount is how many log messages arrived from logger.
+func (o *Observer) LogCount(logger string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	for _, l := range o.logs {
+		if l.Logger == logger {
+			n++
+		}
+	}
+	return n
+}
+
 func (o *Observer) snapshot() Observer {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -26,6 +26,7 @@ var (
 	subscriptions = map[string]bool{}
 	logLevel      string
 	cancelled     []string
+	toolLists     int
 )
 
 // A one-pixel PNG and a short WAV header: real media bytes.
@@ -80,11 +81,14 @@ func main() {
 	})
 	s.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			mu.Lock()
 			if p, ok := req.GetParams().(*mcp.SetLoggingLevelParams); ok && method == "logging/setLevel" {
-				mu.Lock()
 				logLevel = string(p.Level)
-				mu.Unlock()
 			}
+			if method == "tools/list" {
+				toolLists++
+			}
+			mu.Unlock()
 			return next(ctx, method, req)
 		}
 	})
@@ -226,6 +230,7 @@ func addTools(s *mcp.Server) {
 		Subscriptions []string `json:"subscriptions"`
 		LogLevel      string   `json:"logLevel"`
 		Cancelled     []string `json:"cancelled"`
+		ToolLists     int      `json:"toolLists"`
 	}
 	mcp.AddTool(s, &mcp.Tool{Name: "observed", Description: "Reports what the server received."},
 		func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, observed, error) {
@@ -236,7 +241,25 @@ func addTools(s *mcp.Server) {
 				subs = append(subs, u)
 			}
 			slices.Sort(subs)
-			return nil, observed{Subscriptions: subs, LogLevel: logLevel, Cancelled: slices.Clone(cancelled)}, nil
+			return nil, observed{Subscriptions: subs, LogLevel: logLevel, Cancelled: slices.Clone(cancelled), ToolLists: toolLists}, nil
+		})
+	type floodIn struct {
+		Logs    int `json:"logs" jsonschema:"log messages to send as fast as possible"`
+		Changes int `json:"changes" jsonschema:"times to add and remove a tool, each announced with tools/list_changed"`
+	}
+	mcp.AddTool(s, &mcp.Tool{Name: "flood", Description: "Floods the client with notifications."},
+		func(ctx context.Context, req *mcp.CallToolRequest, in floodIn) (*mcp.CallToolResult, any, error) {
+			for i := range in.Logs {
+				req.Session.Log(ctx, &mcp.LoggingMessageParams{Level: "info", Logger: "flood", Data: i})
+			}
+			for range in.Changes {
+				mcp.AddTool(s, &mcp.Tool{Name: "churn"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+					return textResult("churn"), nil, nil
+				})
+				s.RemoveTools("churn")
+				time.Sleep(15 * time.Millisecond) // past the SDK's debounce: every change is announced
+			}
+			return textResult("flooded"), nil, nil
 		})
 	mcp.AddTool(s, &mcp.Tool{Name: "crash", Description: "Exits at once."},
 		func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {

@@ -1,0 +1,7 @@
+package gateway
+
+// The flood limits, for the tests that check them.
+const (
+	NotifyRate  = notifyRate
+	NotifyBurst = notifyBurst
+)
