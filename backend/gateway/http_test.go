@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
@@ -30,6 +31,18 @@ import (
 // (well-behaved) servers on a loopback HTTP server; it returns the endpoint
 // and the token. featYAML adds to feat's catalog entry.
 func servedGateway(t *testing.T, featYAML string) (url, token string) {
+	t.Helper()
+	s := serveGateway(t, featYAML, gateway.Options{})
+	return s.url, s.token
+}
+
+// served is a gateway under test.
+type served struct {
+	url, token string
+	eng        *sandbox.Engine
+}
+
+func serveGateway(t *testing.T, featYAML string, opts gateway.Options) served {
 	t.Helper()
 	cli := testenv.RequireEngine(t)
 	feat := testenv.ServerImage(t, cli, "featureful")
@@ -53,11 +66,11 @@ func servedGateway(t *testing.T, featYAML string) (url, token string) {
 	for _, e := range entries {
 		backends = append(backends, &gateway.Sandboxed{Engine: eng, Store: st, Entry: e, Pull: sandbox.PullNever})
 	}
-	g, err := gateway.New(backends, gateway.Options{})
+	g, err := gateway.New(backends, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err = gateway.Token(home)
+	token, err := gateway.Token(home)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +92,7 @@ func servedGateway(t *testing.T, featYAML string) (url, token string) {
 		eng.Close()
 		st.Close()
 	})
-	return srv.URL + gateway.HTTPPath, token
+	return served{url: srv.URL + gateway.HTTPPath, token: token, eng: eng}
 }
 
 type bearer struct{ token string }
@@ -269,5 +282,44 @@ func TestAFloodingServerIsHeldBack(t *testing.T) {
 	t.Logf("%d of %d log messages passed in %s; %d list changes cost %d tools/list", got, logs, elapsed.Round(time.Millisecond), changes, seen.ToolLists)
 	if seen.ToolLists < 2 || seen.ToolLists > changes/4 {
 		t.Errorf("%d list changes cost %d tools/list requests; want them folded into a few", changes, seen.ToolLists)
+	}
+}
+
+// TestAFrozenServerIsFoundAndReplaced freezes a server's container (as a
+// hung process would be): its pings go unanswered, the gateway ends that
+// sandbox, and the next call gets a fresh one.
+func TestAFrozenServerIsFoundAndReplaced(t *testing.T) {
+	s := serveGateway(t, "", gateway.Options{KeepAlive: time.Second})
+	cs := connectHTTP(t, s.url, s.token, testenv.NewObserverClient())
+	if got := testenv.Text(testenv.Call(t, cs, "feat__echo", map[string]any{"text": "before"})); got != "echo: before" {
+		t.Fatalf("before: %q", got)
+	}
+	ctx := context.Background()
+	list, err := s.eng.List(ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("containers: %+v, %v", list, err)
+	}
+	frozen := list[0].ID
+	cli := s.eng.Client()
+	if _, err := cli.ContainerPause(ctx, frozen, client.ContainerPauseOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Well before the default 30s keep-alive could have noticed.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := cli.ContainerInspect(ctx, frozen, client.ContainerInspectOptions{}); err != nil {
+			break // removed by the gateway
+		}
+		if time.Now().After(deadline) {
+			cli.ContainerUnpause(ctx, frozen, client.ContainerUnpauseOptions{})
+			t.Fatal("the frozen server's container is still there 20s later")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := testenv.Text(testenv.Call(t, cs, "feat__echo", map[string]any{"text": "after"})); got != "echo: after" {
+		t.Errorf("after: %q", got)
+	}
+	if list, _ := s.eng.List(ctx); len(list) != 1 || list[0].ID == frozen {
+		t.Errorf("want one fresh container, got %+v", list)
 	}
 }
