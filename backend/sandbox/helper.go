@@ -22,6 +22,29 @@ func (e *Engine) UseHelper(binary string) {
 	e.helperPath, e.helper = binary, Image{}
 }
 
+// CheckHelper says whether helper containers can be built, and from what.
+func (e *Engine) CheckHelper() (string, error) {
+	e.helperMu.Lock()
+	defer e.helperMu.Unlock()
+	_, err := e.readHelper()
+	return e.helperPath, err
+}
+
+// readHelper reads and checks the helper binary; called with helperMu held.
+func (e *Engine) readHelper() ([]byte, error) {
+	if e.helperPath == "" {
+		return nil, fmt.Errorf("no static Linux bulkhead binary to build the helper image from; build one with `make build` (on macOS or Windows, place bulkhead-linux-<arch> next to bulkhead)")
+	}
+	bin, err := os.ReadFile(e.helperPath)
+	if err != nil {
+		return nil, fmt.Errorf("read the helper binary: %w", err)
+	}
+	if err := checkStatic(bin); err != nil {
+		return nil, fmt.Errorf("helper binary %s %v; build it with `make build` (CGO_ENABLED=0)", e.helperPath, err)
+	}
+	return bin, nil
+}
+
 // helperImage loads the helper image on first use.
 func (e *Engine) helperImage(ctx context.Context) (Image, error) {
 	e.helperMu.Lock()
@@ -29,15 +52,9 @@ func (e *Engine) helperImage(ctx context.Context) (Image, error) {
 	if e.helper.ID != "" {
 		return e.helper, nil
 	}
-	if e.helperPath == "" {
-		return Image{}, fmt.Errorf("no static Linux bulkhead binary to build the helper image from; build one with `make build` (on macOS or Windows, place bulkhead-linux-<arch> next to bulkhead)")
-	}
-	bin, err := os.ReadFile(e.helperPath)
+	bin, err := e.readHelper()
 	if err != nil {
-		return Image{}, fmt.Errorf("read the helper binary: %w", err)
-	}
-	if err := checkStatic(bin); err != nil {
-		return Image{}, fmt.Errorf("helper binary %s %v; build it with `make build` (CGO_ENABLED=0)", e.helperPath, err)
+		return Image{}, err
 	}
 	sum := sha256.Sum256(bin)
 	ref := "bulkhead-helper:" + hex.EncodeToString(sum[:])[:12]

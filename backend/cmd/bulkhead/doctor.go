@@ -112,6 +112,11 @@ func (d *doctor) run(ctx context.Context) {
 	} else {
 		d.ok("memory, swap, pids and cpu limits enforced (cgroup v%s)", orDash(in.CgroupVersion))
 	}
+	if path, err := eng.CheckHelper(); err != nil {
+		d.warn("servers that speak HTTP cannot start: %v", err)
+	} else {
+		d.ok("relay for servers that speak HTTP, built from %s", path)
+	}
 	if in.InitBinary == "" {
 		d.fail("the engine has no init binary (docker-init): sandboxes need one to reap their processes; install tini or the engine's docker-init")
 	} else {
