@@ -1,0 +1,115 @@
+package trust
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+)
+
+// orderedKeys are the JSON Schema keywords whose arrays mean something in
+// their order (a tuple's positions); every other array is a set, as
+// "required", "enum" and "anyOf" are, and is sorted.
+var orderedKeys = map[string]bool{"prefixItems": true, "items": true}
+
+// Canonical re-encodes a JSON document so that only a change of meaning
+// changes it: object keys sorted, no insignificant space, one spelling per
+// number (1, 1.0 and 1e0 are the same), and unordered arrays sorted.
+func Canonical(doc []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("canonical JSON: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("canonical JSON: more than one value")
+	}
+	var buf bytes.Buffer
+	if err := encode(&buf, v, false); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Hash is the hex SHA-256 of v's canonical JSON.
+func Hash(v any) (string, error) {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	c, err := Canonical(doc)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(c)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func encode(buf *bytes.Buffer, v any, ordered bool) error {
+	switch v := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case bool:
+		buf.WriteString(strconv.FormatBool(v))
+	case string:
+		s, _ := json.Marshal(v)
+		buf.Write(s)
+	case json.Number:
+		n, err := number(v)
+		if err != nil {
+			return err
+		}
+		buf.WriteString(n)
+	case map[string]any:
+		buf.WriteByte('{')
+		for i, k := range slices.Sorted(maps.Keys(v)) {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			key, _ := json.Marshal(k)
+			buf.Write(key)
+			buf.WriteByte(':')
+			if err := encode(buf, v[k], orderedKeys[k]); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	case []any:
+		elems := make([][]byte, len(v))
+		for i, e := range v {
+			var eb bytes.Buffer
+			if err := encode(&eb, e, false); err != nil {
+				return err
+			}
+			elems[i] = eb.Bytes()
+		}
+		if !ordered {
+			slices.SortFunc(elems, bytes.Compare)
+		}
+		buf.WriteByte('[')
+		buf.Write(bytes.Join(elems, []byte{','}))
+		buf.WriteByte(']')
+	default:
+		return fmt.Errorf("canonical JSON: unexpected %T", v)
+	}
+	return nil
+}
+
+// number spells a JSON number one way: integers without a fraction or
+// exponent, others in Go's shortest round-tripping form.
+func number(n json.Number) (string, error) {
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || math.IsInf(f, 0) {
+		return "", fmt.Errorf("canonical JSON: number %s out of range", n)
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return strconv.FormatInt(int64(f), 10), nil
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64), nil
+}
