@@ -1,6 +1,6 @@
 // Package trust decides whether what a server is now matches what a person
-// approved: image pins today; launch-spec and definition pins and the
-// scanners build on it.
+// approved: image pins, canonical hashes and pins of every definition a
+// server offers; the scanners build on it.
 package trust
 
 import (

@@ -1,0 +1,112 @@
+package trust
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/bulkhead-dev/bulkhead/backend/store"
+)
+
+// Definition is one thing a server offers that reaches a client's model:
+// a tool, prompt or resource template as the server sent it, or its
+// instructions.
+type Definition struct {
+	Kind  string // store.KindTool, ...
+	Name  string // empty for instructions
+	Value any
+}
+
+// Status says whether a definition may reach clients.
+type Status string
+
+const (
+	Approved Status = "approved" // matches its pin
+	New      Status = "new"      // not pinned, on a server already adopted
+	Changed  Status = "changed"  // differs from its pin
+)
+
+// Verdict is the review of one definition.
+type Verdict struct {
+	Definition
+	Status    Status
+	Hash      string
+	Canonical string
+	Pin       *store.DefinitionPin // the approved version, when Changed
+}
+
+// Passes reports whether the definition may reach clients.
+func (v Verdict) Passes() bool { return v.Status == Approved }
+
+// ReviewDefinitions compares what a server offers with what was approved.
+// The first time a server is reviewed (nothing pinned) what it offers is
+// pinned by first use; after that, whatever is new or changed is withheld
+// and recorded for a person to compare and approve. Withheld versions the
+// server no longer offers, or has gone back on, are forgotten.
+func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs []Definition) ([]Verdict, error) {
+	pins, err := st.DefinitionPins(ctx, server)
+	if err != nil {
+		return nil, err
+	}
+	pinned := map[[2]string]store.DefinitionPin{}
+	for _, p := range pins {
+		if p.Kind != store.KindLaunch {
+			pinned[[2]string{p.Kind, p.Name}] = p
+		}
+	}
+	firstUse := len(pinned) == 0
+	verdicts := make([]Verdict, 0, len(defs))
+	var adopt []store.DefinitionPin
+	passing := map[[2]string]bool{} // offered and approved
+	for _, d := range defs {
+		raw, err := json.Marshal(d.Value)
+		if err != nil {
+			return nil, fmt.Errorf("server %q: %s %s: %w", server, d.Kind, d.Name, err)
+		}
+		canon, err := Canonical(raw)
+		if err != nil {
+			return nil, fmt.Errorf("server %q: %s %s: %w", server, d.Kind, d.Name, err)
+		}
+		v := Verdict{Definition: d, Hash: sha256Hex(canon), Canonical: string(canon)}
+		key := [2]string{d.Kind, d.Name}
+		switch p, ok := pinned[key]; {
+		case ok && p.Hash == v.Hash:
+			v.Status = Approved
+		case ok:
+			v.Status, v.Pin = Changed, &p
+		case firstUse:
+			v.Status = Approved
+			adopt = append(adopt, store.DefinitionPin{Server: server, Kind: d.Kind, Name: d.Name, Hash: v.Hash, Definition: v.Canonical, ApprovedBy: FirstUse})
+		default:
+			v.Status = New
+		}
+		passing[key] = v.Passes()
+		verdicts = append(verdicts, v)
+	}
+	if len(adopt) > 0 {
+		if err := st.PinDefinitions(ctx, adopt...); err != nil {
+			return nil, err
+		}
+	}
+	for _, v := range verdicts {
+		if v.Passes() {
+			continue
+		}
+		if err := st.WithholdDefinition(ctx, store.DefinitionChange{Server: server, Kind: v.Kind, Name: v.Name,
+			Hash: v.Hash, Definition: v.Canonical, Reason: string(v.Status)}); err != nil {
+			return nil, err
+		}
+	}
+	withheld, err := st.DefinitionChanges(ctx, server)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range withheld {
+		if pass, offered := passing[[2]string{c.Kind, c.Name}]; !offered || pass {
+			if err := st.ForgetDefinitionChange(ctx, server, c.Kind, c.Name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return verdicts, nil
+}
