@@ -230,6 +230,7 @@ func TestReapRemovesOnlyOrphans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer dead.removeNetwork(ctx, strayDead) // should the reap fail
 	strayLive, err := live.createNetwork(ctx, "stray", live.labels(Spec{Server: "stray"}, live.instance))
 	if err != nil {
 		t.Fatal(err)
