@@ -59,7 +59,7 @@ func newBenchSetup(b *testing.B) *benchSetup {
 	}
 	s.cleanups = append(s.cleanups, func() { s.direct.Close(); sb.Stop(ctx) })
 
-	s.gw, err = gateway.New([]gateway.Backend{&gateway.Sandboxed{Engine: eng, Store: st, Entry: entries[0], Pull: sandbox.PullNever}}, gateway.Options{Eager: true})
+	s.gw, err = gateway.New([]gateway.Backend{&gateway.Sandboxed{Engine: eng, Store: st, Entry: entries[0], Pull: sandbox.PullNever}}, gateway.Options{Eager: true, Store: st})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/bulkhead-dev/bulkhead/backend/trust"
 )
 
 // Restart back-off: a server that crashes once restarts at once; one that
@@ -30,7 +32,8 @@ type downstream struct {
 	flood *floodGate
 
 	// guarded by g.mu
-	pub published
+	pub      published
+	withheld map[string]trust.Verdict // by exposed name: tools and prompts a person has not approved
 
 	mu       sync.Mutex // guards what follows
 	cs       *mcp.ClientSession
@@ -45,6 +48,9 @@ type downstream struct {
 	closed   bool
 
 	resyncing, resyncPending bool
+	last                     *snapshot // what the server last offered, before review
+
+	reviewMu sync.Mutex
 }
 
 // session returns the live session, starting the server when it is not
@@ -250,7 +256,7 @@ func (d *downstream) resync() {
 // sync lists everything the server offers and publishes it upstream.
 func (d *downstream) sync(ctx context.Context, cs *mcp.ClientSession) error {
 	caps := cs.InitializeResult().Capabilities
-	var snap snapshot
+	snap := snapshot{instructions: cs.InitializeResult().Instructions}
 	if caps.Tools != nil {
 		for t, err := range cs.Tools(ctx, nil) {
 			if err != nil {
@@ -281,6 +287,18 @@ func (d *downstream) sync(ctx context.Context, cs *mcp.ClientSession) error {
 			snap.templates = append(snap.templates, t)
 		}
 	}
-	d.g.publish(d, snap)
-	return nil
+	d.mu.Lock()
+	d.last = &snap
+	d.mu.Unlock()
+	return d.g.review(ctx, d)
+}
+
+// lastSnapshot is what the server last offered, if it has been listed.
+func (d *downstream) lastSnapshot() (snapshot, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.last == nil {
+		return snapshot{}, false
+	}
+	return *d.last, true
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
 // Options tune a gateway; the zero value is usable.
@@ -29,6 +31,8 @@ type Options struct {
 	KeepAlive time.Duration
 	// Disabled hides a tool: Disabled(server, tool).
 	Disabled func(server, tool string) bool
+	// Store holds the pins every definition is checked against (required).
+	Store *store.Store
 	// Version is reported to clients and servers.
 	Version string
 	Logger  *slog.Logger
@@ -74,6 +78,9 @@ type Gateway struct {
 // New builds a gateway over the given servers; nothing starts until Start
 // (eager) or a client asks.
 func New(backends []Backend, opts Options) (*Gateway, error) {
+	if opts.Store == nil {
+		return nil, fmt.Errorf("the gateway needs the state store: it checks every definition against its pin")
+	}
 	if opts.Separator == "" {
 		opts.Separator = "__"
 	}
@@ -127,6 +134,7 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 		SupportedProtocolVersions: classicVersions(),
 	})
 	g.server.AddReceivingMiddleware(g.intercept)
+	go g.watchApprovals()
 	return g, nil
 }
 
@@ -196,6 +204,9 @@ func (g *Gateway) intercept(next mcp.MethodHandler) mcp.MethodHandler {
 			}
 			if d := g.serverOf(name); d != nil {
 				if _, err := d.session(ctx); err != nil {
+					return nil, err
+				}
+				if err := g.withheldErr(d, name); err != nil {
 					return nil, err
 				}
 			}

@@ -17,10 +17,11 @@ const maxNameLen = 128
 
 // snapshot is everything a server offers at one moment.
 type snapshot struct {
-	tools     []*mcp.Tool
-	prompts   []*mcp.Prompt
-	resources []*mcp.Resource
-	templates []*mcp.ResourceTemplate
+	tools        []*mcp.Tool
+	prompts      []*mcp.Prompt
+	resources    []*mcp.Resource
+	templates    []*mcp.ResourceTemplate
+	instructions string
 }
 
 // published is what the gateway registered upstream for one server: the

@@ -165,3 +165,11 @@ func (s *Store) ApproveDefinition(ctx context.Context, server, kind, name, hash,
 	}
 	return tx.Commit()
 }
+
+// PinsVersion changes whenever a definition pin is added or replaced.
+func (s *Store) PinsVersion(ctx context.Context) (string, error) {
+	var n int
+	var latest string
+	err := s.db.QueryRowContext(ctx, `SELECT count(*), COALESCE(max(approved_at), '') FROM definition_pins`).Scan(&n, &latest)
+	return fmt.Sprintf("%d@%s", n, latest), err
+}

@@ -100,8 +100,8 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 	}
 	g, err := gateway.New(backends, gateway.Options{
 		Separator: f.separator, Eager: f.eager, CallTimeout: f.callTimeout, Version: version,
-		Disabled: toggles.ToolDisabled,
-		Logger:   slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Disabled: toggles.ToolDisabled, Store: st,
+		Logger: slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		return err

@@ -62,7 +62,7 @@ func TestGatewayForwardsEveryFeatureOverStdio(t *testing.T) {
 			t.Logf("gateway stderr:\n%s", stderr.String())
 		}
 	}()
-	testenv.ExerciseGateway(t, cs, obs, client)
+	testenv.ExerciseGateway(t, cs, obs, client, testenv.ApproveIn(filepath.Join(e.home, "bulkhead.db")))
 }
 
 func TestCollidingToolNamesAreBothReachable(t *testing.T) {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
 // Observer is an MCP client that answers what servers ask of it (sampling
@@ -135,7 +137,7 @@ func observed(t *testing.T, cs *mcp.ClientSession) observedState {
 // serves the featureful test server as "feat" and the well-behaved one as
 // "wb". client is obs's client, connected as cs, with the root
 // file:///work/project.
-func ExerciseGateway(t *testing.T, cs *mcp.ClientSession, obs *Observer, client *mcp.Client) {
+func ExerciseGateway(t *testing.T, cs *mcp.ClientSession, obs *Observer, client *mcp.Client, approve Approver) {
 	ctx := context.Background()
 	t.Run("initialize", func(t *testing.T) {
 		init := cs.InitializeResult()
@@ -336,15 +338,52 @@ func ExerciseGateway(t *testing.T, cs *mcp.ClientSession, obs *Observer, client 
 			return slices.Equal(got, []string{"file:///work/other", "file:///work/project"})
 		})
 	})
-	t.Run("list_changed", func(t *testing.T) {
+	t.Run("a new tool is withheld until approved, then announced", func(t *testing.T) {
 		before := obs.snapshot().toolsChanged
 		Call(t, cs, "feat__add_tool", map[string]any{"text": "fresh"})
+		waitFor(t, "the new tool to be refused as withheld", func() bool {
+			_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "feat__fresh"})
+			return err != nil && strings.Contains(err.Error(), `tool "fresh" of server "feat" is new and is withheld until a person approves it`)
+		})
+		if slices.Contains(ToolNames(t, cs), "feat__fresh") {
+			t.Fatal("a withheld tool is listed")
+		}
+		approve(t, "feat", "fresh")
 		waitFor(t, "tools/list_changed", func() bool { return obs.snapshot().toolsChanged > before })
 		waitFor(t, "the new tool", func() bool { return slices.Contains(ToolNames(t, cs), "feat__fresh") })
 		if got := Text(Call(t, cs, "feat__fresh", nil)); got != "new tool fresh" {
 			t.Errorf("new tool = %q", got)
 		}
 	})
+}
+
+// Approver approves the withheld version of a server's tool, as a person would.
+type Approver func(t *testing.T, server, tool string)
+
+// ApproveIn approves in the state store at path, from outside the gateway.
+func ApproveIn(path string) Approver {
+	return func(t *testing.T, server, tool string) {
+		t.Helper()
+		ctx := context.Background()
+		st, err := store.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		changes, err := st.DefinitionChanges(ctx, server)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range changes {
+			if c.Kind == store.KindTool && c.Name == tool {
+				if err := st.ApproveDefinition(ctx, server, c.Kind, c.Name, c.Hash, "test"); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+		}
+		t.Fatalf("tool %s of %s is not withheld: %+v", tool, server, changes)
+	}
 }
 
 // waitFor polls until cond holds or 30 seconds pass.

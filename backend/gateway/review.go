@@ -1,0 +1,125 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+
+	"github.com/bulkhead-dev/bulkhead/backend/store"
+	"github.com/bulkhead-dev/bulkhead/backend/trust"
+)
+
+// codeWithheld answers a request for a definition a person has not approved.
+const codeWithheld = -32010
+
+// approvalPoll is how often the gateway looks for approvals made elsewhere
+// (the CLI, another process) so they take effect without a restart.
+const approvalPoll = 2 * time.Second
+
+// review checks what a server last offered against its pins and publishes
+// only what passes; the rest is withheld and recorded for a person. It fails
+// closed: if the review cannot run, nothing new is published. Reviews of one
+// server run one at a time, so an older snapshot never replaces a newer.
+func (g *Gateway) review(ctx context.Context, d *downstream) error {
+	d.reviewMu.Lock()
+	defer d.reviewMu.Unlock()
+	snap, ok := d.lastSnapshot()
+	if !ok {
+		return nil
+	}
+	var defs []trust.Definition
+	for _, t := range snap.tools {
+		defs = append(defs, trust.Definition{Kind: store.KindTool, Name: t.Name, Value: t})
+	}
+	for _, p := range snap.prompts {
+		defs = append(defs, trust.Definition{Kind: store.KindPrompt, Name: p.Name, Value: p})
+	}
+	for _, t := range snap.templates {
+		defs = append(defs, trust.Definition{Kind: store.KindResourceTemplate, Name: t.URITemplate, Value: t})
+	}
+	if snap.instructions != "" {
+		defs = append(defs, trust.Definition{Kind: store.KindInstructions, Value: snap.instructions})
+	}
+	verdicts, err := trust.ReviewDefinitions(ctx, g.opts.Store, d.name, defs)
+	if err != nil {
+		return fmt.Errorf("server %q: check its definitions against their pins: %w", d.name, err)
+	}
+	pass := map[string]bool{}
+	withheld := map[string]trust.Verdict{}
+	for _, v := range verdicts {
+		pass[v.Kind+"\x00"+v.Name] = v.Passes()
+		if !v.Passes() && (v.Kind == store.KindTool || v.Kind == store.KindPrompt) {
+			withheld[exposedName(d.name, g.opts.Separator, v.Name)] = v
+		}
+	}
+	shown := snapshot{resources: snap.resources}
+	for _, t := range snap.tools {
+		if pass[store.KindTool+"\x00"+t.Name] {
+			shown.tools = append(shown.tools, t)
+		}
+	}
+	for _, p := range snap.prompts {
+		if pass[store.KindPrompt+"\x00"+p.Name] {
+			shown.prompts = append(shown.prompts, p)
+		}
+	}
+	for _, t := range snap.templates {
+		if pass[store.KindResourceTemplate+"\x00"+t.URITemplate] {
+			shown.templates = append(shown.templates, t)
+		}
+	}
+	for _, v := range verdicts {
+		if !v.Passes() {
+			g.log.Warn("definition withheld until a person approves it", "server", d.name, "kind", v.Kind, "name", v.Name, "status", v.Status)
+		}
+	}
+	g.mu.Lock()
+	d.withheld = withheld
+	g.mu.Unlock()
+	g.publish(d, shown)
+	return nil
+}
+
+// withheldErr refuses a request for a tool or prompt that is withheld.
+func (g *Gateway) withheldErr(d *downstream, exposed string) error {
+	g.mu.Lock()
+	v, ok := d.withheld[exposed]
+	g.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	what := "is new"
+	if v.Status == trust.Changed {
+		what = "changed since it was approved"
+	}
+	return &jsonrpc.Error{Code: codeWithheld, Message: fmt.Sprintf(
+		"%s %q of server %q %s and is withheld until a person approves it: bulkhead changes diff %s %s",
+		v.Kind, v.Name, d.name, what, d.name, v.Name)}
+}
+
+// watchApprovals re-reviews every server's last snapshot when pins change,
+// so an approval made in another process takes effect here.
+func (g *Gateway) watchApprovals() {
+	last, _ := g.opts.Store.PinsVersion(g.ctx)
+	t := time.NewTicker(approvalPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-g.ctx.Done():
+			return
+		case <-t.C:
+		}
+		now, err := g.opts.Store.PinsVersion(g.ctx)
+		if err != nil || now == last {
+			continue
+		}
+		last = now
+		for _, d := range g.downs {
+			if err := g.review(g.ctx, d); err != nil {
+				g.log.Warn("re-review failed", "server", d.name, "err", err)
+			}
+		}
+	}
+}
