@@ -94,9 +94,12 @@ func (g *Gateway) withheldErr(d *downstream, exposed string) error {
 	if v.Status == trust.Changed {
 		what = "changed since it was approved"
 	}
+	review := fmt.Sprintf("bulkhead changes diff %s %s", d.name, v.Name)
+	if v.Kind != store.KindTool {
+		review += " --kind " + v.Kind
+	}
 	return &jsonrpc.Error{Code: codeWithheld, Message: fmt.Sprintf(
-		"%s %q of server %q %s and is withheld until a person approves it: bulkhead changes diff %s %s",
-		v.Kind, v.Name, d.name, what, d.name, v.Name)}
+		"%s %q of server %q %s and is withheld until a person approves it: %s", v.Kind, v.Name, d.name, what, review)}
 }
 
 // watchApprovals re-reviews every server's last snapshot when pins change,

@@ -64,6 +64,7 @@ pins the image you approved.`,
 		newStopCommand(a),
 		newLogsCommand(a),
 		newImageCommand(a),
+		newChangesCommand(a),
 		newDoctorCommand(a),
 		newRelayCommand(),
 	)
