@@ -52,7 +52,7 @@ func (b *Sandboxed) Start(ctx context.Context) (Process, error) {
 }
 
 // LaunchSandboxed resolves the entry's image, checks its grants against this
-// machine and its image against the pin, then launches it.
+// machine, its image and launch spec against their pins, then launches it.
 func LaunchSandboxed(ctx context.Context, eng *sandbox.Engine, st *store.Store, e catalog.Entry, pull sandbox.PullPolicy, progress io.Writer) (*sandbox.Sandbox, error) {
 	if progress == nil {
 		progress = io.Discard
@@ -66,6 +66,9 @@ func LaunchSandboxed(ctx context.Context, eng *sandbox.Engine, st *store.Store, 
 		return nil, err
 	}
 	if err := trust.CheckImage(ctx, st, e.Name, img); err != nil {
+		return nil, err
+	}
+	if err := trust.CheckLaunch(ctx, st, spec); err != nil {
 		return nil, err
 	}
 	return eng.Launch(ctx, spec)

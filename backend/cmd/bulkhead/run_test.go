@@ -272,3 +272,34 @@ func TestDoctor(t *testing.T) {
 	}
 	oneLineError(t, stderr, code, "1 problem(s) found")
 }
+
+// TestChangedLaunchSpecIsBlockedUntilApproved edits a server's entry after
+// its first launch, widening it with a mount: the server is blocked with
+// the fields that changed, and runs again once that version is approved.
+func TestChangedLaunchSpecIsBlockedUntilApproved(t *testing.T) {
+	cli := testenv.RequireEngine(t)
+	img := testenv.ServerImage(t, cli, "wellbehaved")
+	e := newEnv(t, entryYAML("wb", img, ""))
+	cs, _, _ := e.connect("wb")
+	cs.Close()
+
+	shared := t.TempDir()
+	os.WriteFile(e.catalog, []byte(entryYAML("wb", img, "    env: {GREETING: hi}\n    permissions:\n      mounts:\n        - {host: "+shared+", container: /data}\n")), 0o600)
+	_, stderr, code := e.run("run", "wb")
+	oneLineError(t, stderr, code, `server "wb" is blocked: its launch spec changed since it was approved (env.GREETING, mounts[0].container, mounts[0].host, mounts[0].write)`)
+	e.requireNoContainers(cli)
+
+	out, _, _ := e.run("changes", "diff", "wb", "spec", "--kind", "launch")
+	m := regexp.MustCompile(`bulkhead changes approve wb spec ([0-9a-f]{64}) --kind launch`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "  + \""+shared+"\"") {
+		t.Fatalf("diff of the launch spec:\n%s", out)
+	}
+	if out, stderr, code := e.run("changes", "approve", "wb", "spec", m[1], "--kind", "launch"); code != 0 {
+		t.Fatalf("approve: %s %s", out, stderr)
+	}
+	cs, _, _ = e.connect("wb")
+	if _, err := cs.ListTools(context.Background(), nil); err != nil {
+		t.Errorf("approved server does not answer: %v", err)
+	}
+	cs.Close()
+}
