@@ -3,12 +3,15 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 	"github.com/bulkhead-dev/bulkhead/backend/trust"
+	"github.com/bulkhead-dev/bulkhead/backend/trust/scan"
 )
 
 // codeWithheld answers a request for a definition a person has not approved.
@@ -42,7 +45,7 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 	if snap.instructions != "" {
 		defs = append(defs, trust.Definition{Kind: store.KindInstructions, Value: snap.instructions})
 	}
-	verdicts, err := trust.ReviewDefinitions(ctx, g.opts.Store, d.name, defs)
+	verdicts, err := trust.ReviewDefinitions(ctx, g.opts.Store, d.name, defs, g.otherTools(d))
 	if err != nil {
 		return fmt.Errorf("server %q: check its definitions against their pins: %w", d.name, err)
 	}
@@ -91,8 +94,17 @@ func (g *Gateway) withheldErr(d *downstream, exposed string) error {
 		return nil
 	}
 	what := "is new"
-	if v.Status == trust.Changed {
+	switch v.Status {
+	case trust.Changed:
 		what = "changed since it was approved"
+	case trust.Flagged:
+		var rules []string
+		for _, f := range v.Findings {
+			if !slices.Contains(rules, f.Rule) {
+				rules = append(rules, f.Rule)
+			}
+		}
+		what = "was flagged by the scanner (" + strings.Join(rules, ", ") + ")"
 	}
 	review := fmt.Sprintf("bulkhead changes diff %s %s", d.name, v.Name)
 	if v.Kind != store.KindTool {
@@ -100,6 +112,23 @@ func (g *Gateway) withheldErr(d *downstream, exposed string) error {
 	}
 	return &jsonrpc.Error{Code: codeWithheld, Message: fmt.Sprintf(
 		"%s %q of server %q %s and is withheld until a person approves it: %s", v.Kind, v.Name, d.name, what, review)}
+}
+
+// otherTools is what the gateway knows of the other servers' tools, for
+// the scanner's shadowing and look-alike checks.
+func (g *Gateway) otherTools(d *downstream) *scan.Context {
+	others := map[string]string{}
+	for _, o := range g.downs {
+		if o == d {
+			continue
+		}
+		if snap, ok := o.lastSnapshot(); ok {
+			for _, t := range snap.tools {
+				others[t.Name] = o.name
+			}
+		}
+	}
+	return scan.NewContext(others)
 }
 
 // watchApprovals re-reviews every server's last snapshot when pins change,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/bulkhead-dev/bulkhead/backend/store"
+	"github.com/bulkhead-dev/bulkhead/backend/trust/scan"
 )
 
 // Definition is one thing a server offers that reaches a client's model:
@@ -24,6 +25,7 @@ const (
 	Approved Status = "approved" // matches its pin
 	New      Status = "new"      // not pinned, on a server already adopted
 	Changed  Status = "changed"  // differs from its pin
+	Flagged  Status = "flagged"  // the scanner found instructions to the model in it
 )
 
 // Verdict is the review of one definition.
@@ -33,17 +35,21 @@ type Verdict struct {
 	Hash      string
 	Canonical string
 	Pin       *store.DefinitionPin // the approved version, when Changed
+	Findings  []scan.Finding
 }
 
 // Passes reports whether the definition may reach clients.
 func (v Verdict) Passes() bool { return v.Status == Approved }
 
-// ReviewDefinitions compares what a server offers with what was approved.
-// The first time a server is reviewed (nothing pinned) what it offers is
-// pinned by first use; after that, whatever is new or changed is withheld
-// and recorded for a person to compare and approve. Withheld versions the
-// server no longer offers, or has gone back on, are forgotten.
-func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs []Definition) ([]Verdict, error) {
+// ReviewDefinitions compares what a server offers with what was approved,
+// and scans it. The first time a server is reviewed (nothing pinned) what
+// it offers is pinned by first use, except what the scanner flags; after
+// that, whatever is new or changed is withheld too. A flagged definition
+// passes only once a person has approved that exact version. Withheld
+// versions are recorded for a person to compare and approve; those the
+// server no longer offers, or has gone back on, are forgotten. others are
+// the other servers' tools, for shadowing and look-alike names.
+func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs []Definition, others *scan.Context) ([]Verdict, error) {
 	pins, err := st.DefinitionPins(ctx, server)
 	if err != nil {
 		return nil, err
@@ -67,9 +73,14 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 		if err != nil {
 			return nil, fmt.Errorf("server %q: %s %s: %w", server, d.Kind, d.Name, err)
 		}
-		v := Verdict{Definition: d, Hash: sha256Hex(canon), Canonical: string(canon)}
+		v := Verdict{Definition: d, Hash: sha256Hex(canon), Canonical: string(canon), Findings: scanDefinition(d, canon, others)}
 		key := [2]string{d.Kind, d.Name}
 		switch p, ok := pinned[key]; {
+		case scan.Blocks(v.Findings) && !(ok && p.Hash == v.Hash && p.ApprovedBy != FirstUse):
+			v.Status = Flagged
+			if ok {
+				v.Pin = &p
+			}
 		case ok && p.Hash == v.Hash:
 			v.Status = Approved
 		case ok:
@@ -92,8 +103,9 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 		if v.Passes() {
 			continue
 		}
+		findings, _ := json.Marshal(v.Findings)
 		if err := st.WithholdDefinition(ctx, store.DefinitionChange{Server: server, Kind: v.Kind, Name: v.Name,
-			Hash: v.Hash, Definition: v.Canonical, Reason: string(v.Status)}); err != nil {
+			Hash: v.Hash, Definition: v.Canonical, Reason: string(v.Status), Findings: string(findings)}); err != nil {
 			return nil, err
 		}
 	}
@@ -112,4 +124,17 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 		}
 	}
 	return verdicts, nil
+}
+
+// scanDefinition scans what a model would read of a definition.
+func scanDefinition(d Definition, canon []byte, others *scan.Context) []scan.Finding {
+	if d.Kind == store.KindInstructions {
+		text, _ := d.Value.(string)
+		return scan.Text("instructions", text)
+	}
+	findings, err := scan.DefinitionJSON(canon, others)
+	if err != nil {
+		return []scan.Finding{{Rule: "unreadable", Severity: scan.High, Reason: "the definition could not be read for scanning"}}
+	}
+	return findings
 }

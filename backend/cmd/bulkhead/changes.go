@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"text/tabwriter"
@@ -11,6 +12,7 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 	"github.com/bulkhead-dev/bulkhead/backend/trust"
+	"github.com/bulkhead-dev/bulkhead/backend/trust/scan"
 )
 
 func newChangesCommand(a *app) *cobra.Command {
@@ -60,6 +62,14 @@ func newChangesCommand(a *app) *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "%s %s of server %s is %s (invisible and control characters are shown escaped)\n",
 				c.Kind, sandbox.EscapeControl(c.Name), c.Server, c.Reason)
+			var findings []scan.Finding
+			json.Unmarshal([]byte(c.Findings), &findings)
+			if len(findings) > 0 {
+				fmt.Fprintln(a.stdout, "\nscanner findings:")
+				for _, f := range findings {
+					fmt.Fprintf(a.stdout, "  %s\n", f)
+				}
+			}
 			for _, f := range fields {
 				fmt.Fprintf(a.stdout, "\n%s\n", sandbox.EscapeControl(f.Path))
 				if f.Old != "" {

@@ -39,6 +39,17 @@ func (s Severity) String() string {
 // MarshalText writes the severity's name.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a severity's name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	for _, v := range []Severity{Low, Medium, High} {
+		if v.String() == string(b) {
+			*s = v
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown severity %q", b)
+}
+
 // Finding is one suspicious span.
 type Finding struct {
 	Rule     string   `json:"rule"`
@@ -51,7 +62,7 @@ type Finding struct {
 }
 
 func (f Finding) String() string {
-	return fmt.Sprintf("%s [%s] %s: %s: %q", f.Rule, f.Severity, f.Field, f.Reason, f.Excerpt)
+	return fmt.Sprintf("%s [%s] %s: %s: \"%s\"", f.Rule, f.Severity, f.Field, f.Reason, f.Excerpt) // Excerpt is escaped already
 }
 
 // Blocks reports whether any finding is serious enough to withhold.
@@ -90,6 +101,9 @@ func NewContext(otherTools map[string]string) *Context {
 // titles, descriptions, schema text, defaults, enum values), given as
 // decoded JSON.
 func Definition(def any, ctx *Context) []Finding {
+	if ctx == nil {
+		ctx = NewContext(nil)
+	}
 	var out []Finding
 	walkText(def, "", func(field, text string, isName bool) {
 		out = append(out, Text(field, text)...)
