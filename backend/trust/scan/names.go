@@ -39,24 +39,32 @@ func names(field, name string, ctx *Context) []Finding {
 // shadowing flags text that speaks of another server's tools: a
 // definition has no business steering how others are used.
 func shadowing(field, text string, ctx *Context) []Finding {
-	if ctx.mention == nil {
+	if len(ctx.mentionable) == 0 {
 		return nil
 	}
 	var out []Finding
-	for _, m := range ctx.mention.FindAllStringSubmatchIndex(text, -1) {
-		other := text[m[2]:m[3]]
-		server := ctx.others[other]
-		if server == "" { // matched in another case
-			for name, s := range ctx.others {
-				if strings.EqualFold(name, other) {
-					other, server = name, s
-				}
+	start := -1
+	for i := 0; i <= len(text); i++ {
+		if i < len(text) && isNameByte(text[i]) {
+			if start < 0 {
+				start = i
 			}
+			continue
 		}
-		out = append(out, finding("shadowing", Medium, field, text, m[2], m[3],
-			fmt.Sprintf("mentions tool %q of server %q: instructions about another server's tools", other, server)))
+		if start >= 0 {
+			if other, ok := ctx.mentionable[strings.ToLower(text[start:i])]; ok {
+				out = append(out, finding("shadowing", Medium, field, text, start, i,
+					fmt.Sprintf("mentions tool %q of server %q: instructions about another server's tools", other, ctx.others[other])))
+			}
+			start = -1
+		}
 	}
 	return out
+}
+
+// isNameByte is a byte that can be part of a tool name.
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 }
 
 // toolLike tells a tool name from an ordinary word that happens to be one
@@ -70,6 +78,9 @@ var (
 	exfilName        = regexp.MustCompile(`(?i)^(side_?note|conversation(_?history)?|chat_?history|full_?context|system_?prompt|previous_?messages|all_?messages|memory_?dump|hidden_?notes?)$`)
 )
 
+// exfilAnchors are words every exfilDescription match contains.
+var exfilAnchors = []string{"conversation", "chat", "message", "context", "prompt", "content", "text of", "everything", "include", "tool"}
+
 func isParamDescription(field string) bool {
 	return strings.Contains(field, "properties.") && strings.HasSuffix(field, ".description")
 }
@@ -81,6 +92,8 @@ func exfilParameter(field, text string) []Finding {
 	re, reason := exfilDescription, "a parameter that asks for the conversation, the system prompt or other data the tool has no need of"
 	if strings.HasSuffix(field, "#name") {
 		re, reason = exfilName, "a parameter named to collect the conversation or hidden notes"
+	} else if !containsAny(strings.ToLower(text), exfilAnchors) {
+		return nil
 	}
 	for _, m := range re.FindAllStringIndex(text, -1) {
 		out = append(out, finding("exfil-parameter", High, field, text, m[0], m[1], reason))

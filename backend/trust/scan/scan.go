@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,26 +72,20 @@ func Blocks(fs []Finding) bool {
 // Context is what a definition is judged against: the other servers'
 // tools, for shadowing and look-alike names. Build it with NewContext.
 type Context struct {
-	others    map[string]string   // tool name -> its server
-	skeletons map[string][]string // skeleton -> tool names
-	mention   *regexp.Regexp      // any tool-like name of another server, as a word
+	others      map[string]string   // tool name -> its server
+	skeletons   map[string][]string // skeleton -> tool names
+	mentionable map[string]string   // lower-cased tool-like name -> tool name
 }
 
 // NewContext prepares the other servers' tools (name -> server) once for
 // the scans of many definitions.
 func NewContext(otherTools map[string]string) *Context {
-	c := &Context{others: otherTools, skeletons: map[string][]string{}}
-	var alts []string
+	c := &Context{others: otherTools, skeletons: map[string][]string{}, mentionable: map[string]string{}}
 	for _, name := range slices.Sorted(maps.Keys(otherTools)) {
 		c.skeletons[skeleton(name)] = append(c.skeletons[skeleton(name)], name)
 		if toolLike(name) {
-			alts = append(alts, regexp.QuoteMeta(name))
+			c.mentionable[strings.ToLower(name)] = name
 		}
-	}
-	if len(alts) > 0 {
-		// Longest first, so a name is not found as part of a longer one.
-		slices.SortStableFunc(alts, func(a, b string) int { return len(b) - len(a) })
-		c.mention = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9_])(` + strings.Join(alts, "|") + `)(?:$|[^A-Za-z0-9_])`)
 	}
 	return c
 }

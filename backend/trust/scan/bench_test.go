@@ -1,0 +1,44 @@
+package scan
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// BenchmarkToolsList scans a tools/list of 100 realistic tools, each with a
+// paragraph of description and four described parameters, against the
+// tools of 10 other servers: the scanner's cost per listing.
+func BenchmarkToolsList(b *testing.B) {
+	others := map[string]string{}
+	for s := range 10 {
+		for i := range 20 {
+			others[fmt.Sprintf("srv%d_tool_%d", s, i)] = fmt.Sprint("server", s)
+		}
+	}
+	ctx := NewContext(others)
+	var docs [][]byte
+	for i := range 100 {
+		props := map[string]any{}
+		for p := range 4 {
+			props[fmt.Sprintf("param_%d", p)] = map[string]any{"type": "string",
+				"description": "The value to use for this step; leave empty for the default, which suits most cases."}
+		}
+		doc, _ := json.Marshal(map[string]any{
+			"name":        fmt.Sprintf("tool_%d", i),
+			"description": strings.Repeat("Looks up records in the project's index and returns the matches, newest first. ", 4),
+			"inputSchema": map[string]any{"type": "object", "properties": props, "required": []string{"param_0"}},
+			"annotations": map[string]any{"readOnlyHint": true},
+		})
+		docs = append(docs, doc)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, d := range docs {
+			if fs, err := DefinitionJSON(d, ctx); err != nil || len(fs) != 0 {
+				b.Fatalf("%v %v", fs, err)
+			}
+		}
+	}
+}
