@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 	"github.com/bulkhead-dev/bulkhead/backend/trust"
@@ -49,33 +50,25 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 	if err != nil {
 		return fmt.Errorf("server %q: check its definitions against their pins: %w", d.name, err)
 	}
-	pass := map[string]bool{}
-	withheld := map[string]trust.Verdict{}
-	for _, v := range verdicts {
-		pass[v.Kind+"\x00"+v.Name] = v.Passes()
-		if !v.Passes() && (v.Kind == store.KindTool || v.Kind == store.KindPrompt) {
-			withheld[exposedName(d.name, g.opts.Separator, v.Name)] = v
-		}
-	}
+	// Verdicts carry the definitions as the server sent them: what passes is
+	// what is shown.
 	shown := snapshot{resources: snap.resources}
-	for _, t := range snap.tools {
-		if pass[store.KindTool+"\x00"+t.Name] {
-			shown.tools = append(shown.tools, t)
-		}
-	}
-	for _, p := range snap.prompts {
-		if pass[store.KindPrompt+"\x00"+p.Name] {
-			shown.prompts = append(shown.prompts, p)
-		}
-	}
-	for _, t := range snap.templates {
-		if pass[store.KindResourceTemplate+"\x00"+t.URITemplate] {
-			shown.templates = append(shown.templates, t)
-		}
-	}
+	withheld := map[string]trust.Verdict{}
 	for _, v := range verdicts {
 		if !v.Passes() {
 			g.log.Warn("definition withheld until a person approves it", "server", d.name, "kind", v.Kind, "name", v.Name, "status", v.Status)
+			if v.Kind == store.KindTool || v.Kind == store.KindPrompt {
+				withheld[exposedName(d.name, g.opts.Separator, v.Name)] = v
+			}
+			continue
+		}
+		switch def := v.Value.(type) {
+		case *mcp.Tool:
+			shown.tools = append(shown.tools, def)
+		case *mcp.Prompt:
+			shown.prompts = append(shown.prompts, def)
+		case *mcp.ResourceTemplate:
+			shown.templates = append(shown.templates, def)
 		}
 	}
 	g.mu.Lock()
