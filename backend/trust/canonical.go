@@ -39,20 +39,22 @@ func Canonical(doc []byte) ([]byte, error) {
 
 // Hash is the hex SHA-256 of v's canonical JSON.
 func Hash(v any) (string, error) {
+	_, hash, err := canonicalHash(v)
+	return hash, err
+}
+
+// canonicalHash returns v's canonical JSON and its hex SHA-256.
+func canonicalHash(v any) ([]byte, string, error) {
 	doc, err := json.Marshal(v)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	c, err := Canonical(doc)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	return sha256Hex(c), nil
-}
-
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	sum := sha256.Sum256(c)
+	return c, hex.EncodeToString(sum[:]), nil
 }
 
 func encode(buf *bytes.Buffer, v any, ordered bool) error {

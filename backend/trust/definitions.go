@@ -65,15 +65,11 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 	var adopt []store.DefinitionPin
 	passing := map[[2]string]bool{} // offered and approved
 	for _, d := range defs {
-		raw, err := json.Marshal(d.Value)
+		canon, hash, err := canonicalHash(d.Value)
 		if err != nil {
 			return nil, fmt.Errorf("server %q: %s %s: %w", server, d.Kind, d.Name, err)
 		}
-		canon, err := Canonical(raw)
-		if err != nil {
-			return nil, fmt.Errorf("server %q: %s %s: %w", server, d.Kind, d.Name, err)
-		}
-		v := Verdict{Definition: d, Hash: sha256Hex(canon), Canonical: string(canon), Findings: scanDefinition(d, canon, others)}
+		v := Verdict{Definition: d, Hash: hash, Canonical: string(canon), Findings: scanDefinition(d, canon, others)}
 		key := [2]string{d.Kind, d.Name}
 		switch p, ok := pinned[key]; {
 		case scan.Blocks(v.Findings) && !(ok && p.Hash == v.Hash && p.ApprovedBy != FirstUse):

@@ -2,7 +2,6 @@ package trust
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -35,15 +34,10 @@ func (e *LaunchChangedError) Error() string {
 // its own (CheckImage), so only its reference counts here.
 func CheckLaunch(ctx context.Context, st *store.Store, spec sandbox.Spec) error {
 	spec.Image = sandbox.Image{Ref: spec.Image.Ref}
-	raw, err := json.Marshal(spec)
+	canon, hash, err := canonicalHash(spec)
 	if err != nil {
 		return err
 	}
-	canon, err := Canonical(raw)
-	if err != nil {
-		return err
-	}
-	hash := sha256Hex(canon)
 	pins, err := st.DefinitionPins(ctx, spec.Server)
 	if err != nil {
 		return err
