@@ -104,7 +104,7 @@ approved. A running gateway picks the approval up within seconds.`,
 			case errors.Is(err, store.ErrChangedAgain):
 				return fmt.Errorf("%v: run `bulkhead changes diff %s %s` and review the current version", err, args[0], args[1])
 			case errors.Is(err, store.ErrNotFound):
-				return fmt.Errorf("nothing of server %q named %q is withheld (kind %s); `bulkhead changes` lists what is", args[0], args[1], kind)
+				return notWithheld(args[0], kind, args[1])
 			case err != nil:
 				return err
 			}
@@ -144,5 +144,9 @@ func withheld(ctx context.Context, a *app, server, kind, name string) (store.Def
 			return c, "", nil
 		}
 	}
-	return store.DefinitionChange{}, "", fmt.Errorf("nothing of server %q named %q is withheld (kind %s); `bulkhead changes` lists what is", server, name, kind)
+	return store.DefinitionChange{}, "", notWithheld(server, kind, name)
+}
+
+func notWithheld(server, kind, name string) error {
+	return fmt.Errorf("nothing of server %q named %q is withheld (kind %s); `bulkhead changes` lists what is", server, name, kind)
 }
