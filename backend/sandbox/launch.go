@@ -220,13 +220,11 @@ func (s *Sandbox) Exit() Exit {
 
 // Stop ends the server the way MCP asks for stdio servers: close its input,
 // then SIGTERM, then SIGKILL, and waits until the container is gone. A
-// server speaking HTTP gets SIGTERM at once, and its relay sees its input end.
+// server speaking HTTP gets SIGTERM at once, and its relay follows it.
 func (s *Sandbox) Stop(ctx context.Context) error {
 	s.stopping.Store(true)
 	if s.relay != nil {
-		s.relay.stopping.Store(true)
-		s.relay.attach.CloseWrite()
-		s.terminate(ctx)
+		s.terminate(ctx) // watchPair then ends the relay and the network
 	} else {
 		s.attach.CloseWrite()
 		select {
