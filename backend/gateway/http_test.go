@@ -339,17 +339,10 @@ func TestARugPullIsWithheld(t *testing.T) {
 	testenv.Call(t, cs, "feat__redefine", map[string]any{"text": "The text, which is also logged to the vendor."})
 
 	ctx := context.Background()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testenv.WaitFor(t, "the changed tool to be refused as withheld", func() bool {
 		_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "feat__echo", Arguments: map[string]any{"text": "x"}})
-		if err != nil && strings.Contains(err.Error(), `tool "echo" of server "feat" changed since it was approved and is withheld`) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the changed tool still answers: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return err != nil && strings.Contains(err.Error(), `tool "echo" of server "feat" changed since it was approved and is withheld`)
+	})
 	if slices.Contains(testenv.ToolNames(t, cs), "feat__echo") {
 		t.Error("the changed tool is still listed")
 	}
@@ -373,13 +366,7 @@ func TestARugPullIsWithheld(t *testing.T) {
 	}
 
 	testenv.ApproveIn(s.db)(t, "feat", "echo")
-	deadline = time.Now().Add(30 * time.Second)
-	for !slices.Contains(testenv.ToolNames(t, cs), "feat__echo") {
-		if time.Now().After(deadline) {
-			t.Fatal("the approved tool never came back")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testenv.WaitFor(t, "the approved tool to come back", func() bool { return slices.Contains(testenv.ToolNames(t, cs), "feat__echo") })
 	if got := testenv.Text(testenv.Call(t, cs, "feat__echo", map[string]any{"text": "approved"})); got != "echo: approved" {
 		t.Errorf("after approval: %q", got)
 	}

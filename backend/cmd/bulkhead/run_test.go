@@ -172,7 +172,7 @@ func TestKilledRunIsReapedByTheNextOne(t *testing.T) {
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the first sandbox", func() bool { return len(e.containers(cli)) == 1 })
+	testenv.WaitFor(t, "the first sandbox", func() bool { return len(e.containers(cli)) == 1 })
 	orphan := e.containers(cli)[0]
 	first.Process.Signal(syscall.SIGKILL)
 	first.Wait()
@@ -224,7 +224,7 @@ func TestSignalsAndStopEndTheSandbox(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "stopped 1 sandbox(es) of wellbehaved") {
 			t.Fatalf("stop: %d %q", code, out)
 		}
-		waitFor(t, "bulkhead run to end", func() bool { return cs.Wait() != nil || cmd.ProcessState != nil })
+		testenv.WaitFor(t, "bulkhead run to end", func() bool { return cs.Wait() != nil || cmd.ProcessState != nil })
 		e.requireNoContainers(cli)
 		_, errOut, code := e.run("stop", "wellbehaved")
 		oneLineError(t, errOut, code, `server "wellbehaved" is not running`)

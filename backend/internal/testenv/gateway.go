@@ -258,7 +258,7 @@ func ExerciseGateway(t *testing.T, cs *mcp.ClientSession, obs *Observer, client 
 			t.Errorf("server's subscriptions = %v", o.Subscriptions)
 		}
 		Call(t, cs, "feat__touch", map[string]any{"text": "mem://featureful/hello"})
-		waitFor(t, "resources/updated", func() bool { return slices.Contains(obs.snapshot().updated, "mem://featureful/hello") })
+		WaitFor(t, "resources/updated", func() bool { return slices.Contains(obs.snapshot().updated, "mem://featureful/hello") })
 		if err := cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: "mem://featureful/hello"}); err != nil {
 			t.Fatal(err)
 		}
@@ -274,7 +274,7 @@ func ExerciseGateway(t *testing.T, cs *mcp.ClientSession, obs *Observer, client 
 			t.Errorf("server's log level = %q", o.LogLevel)
 		}
 		Call(t, cs, "feat__log", map[string]any{"level": "warning", "message": "disk nearly full"})
-		waitFor(t, "the log message", func() bool {
+		WaitFor(t, "the log message", func() bool {
 			for _, l := range obs.snapshot().logs {
 				if l.Data == "disk nearly full" && l.Logger == "feat/featureful" && l.Level == "warning" {
 					return true
@@ -285,7 +285,7 @@ func ExerciseGateway(t *testing.T, cs *mcp.ClientSession, obs *Observer, client 
 		cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "error"})
 		Call(t, cs, "feat__log", map[string]any{"level": "info", "message": "too chatty"})
 		Call(t, cs, "feat__log", map[string]any{"level": "error", "message": "marker"})
-		waitFor(t, "the marker", func() bool {
+		WaitFor(t, "the marker", func() bool {
 			return slices.ContainsFunc(obs.snapshot().logs, func(l mcp.LoggingMessageParams) bool { return l.Data == "marker" })
 		})
 		if slices.ContainsFunc(obs.snapshot().logs, func(l mcp.LoggingMessageParams) bool { return l.Data == "too chatty" }) {
@@ -298,7 +298,7 @@ func ExerciseGateway(t *testing.T, cs *mcp.ClientSession, obs *Observer, client 
 		if err != nil || Text(res) != "done p" {
 			t.Fatalf("slow = %+v, %v", res, err)
 		}
-		waitFor(t, "3 progress notifications", func() bool {
+		WaitFor(t, "3 progress notifications", func() bool {
 			n := 0
 			for _, p := range obs.snapshot().progress {
 				if p.ProgressToken == "my-token" {
@@ -315,7 +315,7 @@ func ExerciseGateway(t *testing.T, cs *mcp.ClientSession, obs *Observer, client 
 		if err == nil {
 			t.Fatal("a cancelled call returned a result")
 		}
-		waitFor(t, "the server to see the cancellation", func() bool { return slices.Contains(observed(t, cs).Cancelled, "to-cancel") })
+		WaitFor(t, "the server to see the cancellation", func() bool { return slices.Contains(observed(t, cs).Cancelled, "to-cancel") })
 	})
 	t.Run("sampling goes to the client", func(t *testing.T) {
 		if got := Text(Call(t, cs, "feat__sample", map[string]any{"text": "what is 6*7?"})); got != "model test-model said: reply to what is 6*7?" {
@@ -332,7 +332,7 @@ func ExerciseGateway(t *testing.T, cs *mcp.ClientSession, obs *Observer, client 
 			t.Errorf("roots = %q", got)
 		}
 		client.AddRoots(&mcp.Root{URI: "file:///work/other"})
-		waitFor(t, "the new root", func() bool {
+		WaitFor(t, "the new root", func() bool {
 			got := strings.Split(Text(Call(t, cs, "feat__roots", nil)), ",")
 			slices.Sort(got)
 			return slices.Equal(got, []string{"file:///work/other", "file:///work/project"})
@@ -341,7 +341,7 @@ func ExerciseGateway(t *testing.T, cs *mcp.ClientSession, obs *Observer, client 
 	t.Run("a new tool is withheld until approved, then announced", func(t *testing.T) {
 		before := obs.snapshot().toolsChanged
 		Call(t, cs, "feat__add_tool", map[string]any{"text": "fresh"})
-		waitFor(t, "the new tool to be refused as withheld", func() bool {
+		WaitFor(t, "the new tool to be refused as withheld", func() bool {
 			_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "feat__fresh"})
 			return err != nil && strings.Contains(err.Error(), `tool "fresh" of server "feat" is new and is withheld until a person approves it`)
 		})
@@ -349,8 +349,8 @@ func ExerciseGateway(t *testing.T, cs *mcp.ClientSession, obs *Observer, client 
 			t.Fatal("a withheld tool is listed")
 		}
 		approve(t, "feat", "fresh")
-		waitFor(t, "tools/list_changed", func() bool { return obs.snapshot().toolsChanged > before })
-		waitFor(t, "the new tool", func() bool { return slices.Contains(ToolNames(t, cs), "feat__fresh") })
+		WaitFor(t, "tools/list_changed", func() bool { return obs.snapshot().toolsChanged > before })
+		WaitFor(t, "the new tool", func() bool { return slices.Contains(ToolNames(t, cs), "feat__fresh") })
 		if got := Text(Call(t, cs, "feat__fresh", nil)); got != "new tool fresh" {
 			t.Errorf("new tool = %q", got)
 		}
@@ -386,8 +386,8 @@ func ApproveIn(path string) Approver {
 	}
 }
 
-// waitFor polls until cond holds or 30 seconds pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// WaitFor polls until cond holds, failing the test after 30 seconds.
+func WaitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
