@@ -21,6 +21,46 @@ var orderedKeys = map[string]bool{"prefixItems": true, "items": true}
 // changes it: object keys sorted, no insignificant space, one spelling per
 // number (1, 1.0 and 1e0 are the same), and unordered arrays sorted.
 func Canonical(doc []byte) ([]byte, error) {
+	v, err := decode(doc)
+	if err != nil {
+		return nil, err
+	}
+	return encodeCanonical(v)
+}
+
+// Hash is the hex SHA-256 of v's canonical JSON.
+func Hash(v any) (string, error) {
+	f, err := canonicalize(v)
+	return f.hash, err
+}
+
+// canonicalForm is a value as it is pinned: its canonical JSON and that
+// JSON's hex SHA-256, with the value as decoded from JSON for the scanner.
+type canonicalForm struct {
+	json    []byte
+	hash    string
+	decoded any
+}
+
+func canonicalize(v any) (canonicalForm, error) {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return canonicalForm{}, err
+	}
+	decoded, err := decode(doc)
+	if err != nil {
+		return canonicalForm{}, err
+	}
+	c, err := encodeCanonical(decoded)
+	if err != nil {
+		return canonicalForm{}, err
+	}
+	sum := sha256.Sum256(c)
+	return canonicalForm{json: c, hash: hex.EncodeToString(sum[:]), decoded: decoded}, nil
+}
+
+// decode reads one JSON value, keeping numbers as written.
+func decode(doc []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
 	var v any
@@ -30,31 +70,15 @@ func Canonical(doc []byte) ([]byte, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("canonical JSON: more than one value")
 	}
+	return v, nil
+}
+
+func encodeCanonical(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := encode(&buf, v, false); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// Hash is the hex SHA-256 of v's canonical JSON.
-func Hash(v any) (string, error) {
-	_, hash, err := canonicalHash(v)
-	return hash, err
-}
-
-// canonicalHash returns v's canonical JSON and its hex SHA-256.
-func canonicalHash(v any) ([]byte, string, error) {
-	doc, err := json.Marshal(v)
-	if err != nil {
-		return nil, "", err
-	}
-	c, err := Canonical(doc)
-	if err != nil {
-		return nil, "", err
-	}
-	sum := sha256.Sum256(c)
-	return c, hex.EncodeToString(sum[:]), nil
 }
 
 func encode(buf *bytes.Buffer, v any, ordered bool) error {

@@ -65,11 +65,11 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 	var adopt []store.DefinitionPin
 	passing := map[[2]string]bool{} // offered and approved
 	for _, d := range defs {
-		canon, hash, err := canonicalHash(d.Value)
+		f, err := canonicalize(d.Value)
 		if err != nil {
 			return nil, fmt.Errorf("server %q: %s %s: %w", server, d.Kind, d.Name, err)
 		}
-		v := Verdict{Definition: d, Hash: hash, Canonical: string(canon), Findings: scanDefinition(d, canon, others)}
+		v := Verdict{Definition: d, Hash: f.hash, Canonical: string(f.json), Findings: scanDefinition(d.Kind, f.decoded, others)}
 		key := [2]string{d.Kind, d.Name}
 		switch p, ok := pinned[key]; {
 		case scan.Blocks(v.Findings) && !(ok && p.Hash == v.Hash && p.ApprovedBy != FirstUse):
@@ -123,14 +123,9 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 }
 
 // scanDefinition scans what a model would read of a definition.
-func scanDefinition(d Definition, canon []byte, others *scan.Context) []scan.Finding {
-	if d.Kind == store.KindInstructions {
-		text, _ := d.Value.(string)
+func scanDefinition(kind string, decoded any, others *scan.Context) []scan.Finding {
+	if text, ok := decoded.(string); ok && kind == store.KindInstructions {
 		return scan.Text("instructions", text)
 	}
-	findings, err := scan.DefinitionJSON(canon, others)
-	if err != nil {
-		return []scan.Finding{{Rule: "unreadable", Severity: scan.High, Reason: "the definition could not be read for scanning"}}
-	}
-	return findings
+	return scan.Definition(decoded, others)
 }

@@ -34,10 +34,11 @@ func (e *LaunchChangedError) Error() string {
 // its own (CheckImage), so only its reference counts here.
 func CheckLaunch(ctx context.Context, st *store.Store, spec sandbox.Spec) error {
 	spec.Image = sandbox.Image{Ref: spec.Image.Ref}
-	canon, hash, err := canonicalHash(spec)
+	f, err := canonicalize(spec)
 	if err != nil {
 		return err
 	}
+	canon, hash := string(f.json), f.hash
 	pins, err := st.DefinitionPins(ctx, spec.Server)
 	if err != nil {
 		return err
@@ -49,16 +50,16 @@ func CheckLaunch(ctx context.Context, st *store.Store, spec sandbox.Spec) error 
 		if p.Hash == hash {
 			return st.ForgetDefinitionChange(ctx, spec.Server, store.KindLaunch, launchName)
 		}
-		fields, err := Diff(p.Definition, string(canon))
+		fields, err := Diff(p.Definition, canon)
 		if err != nil {
 			return err
 		}
 		if err := st.WithholdDefinition(ctx, store.DefinitionChange{Server: spec.Server, Kind: store.KindLaunch, Name: launchName,
-			Hash: hash, Definition: string(canon), Reason: string(Changed)}); err != nil {
+			Hash: hash, Definition: canon, Reason: string(Changed)}); err != nil {
 			return err
 		}
 		return &LaunchChangedError{Server: spec.Server, Fields: fields}
 	}
 	return st.PinDefinitions(ctx, store.DefinitionPin{Server: spec.Server, Kind: store.KindLaunch, Name: launchName,
-		Hash: hash, Definition: string(canon), ApprovedBy: FirstUse})
+		Hash: hash, Definition: canon, ApprovedBy: FirstUse})
 }

@@ -18,18 +18,17 @@ func skeleton(name string) string { return confusables.Replace(strings.ToLower(n
 
 // names checks a definition's own name: characters that pass for others,
 // and look-alikes of other servers' tools.
-func names(field, name string, ctx *Context) []Finding {
-	var out []Finding
+func names(out []Finding, name string, ctx *Context) []Finding {
 	for i, r := range name {
 		if r > 0x7f {
-			out = append(out, finding("homoglyph-name", High, field, name, i, i+len(string(r)),
+			out = append(out, finding("homoglyph-name", High, name, i, i+len(string(r)),
 				"a non-ASCII character in a name, which can pass for another name"))
 			break
 		}
 	}
 	for _, other := range ctx.skeletons[skeleton(name)] {
 		if other != name {
-			out = append(out, finding("homoglyph-name", High, field, name, 0, len(name),
+			out = append(out, finding("homoglyph-name", High, name, 0, len(name),
 				fmt.Sprintf("looks like tool %q of server %q", other, ctx.others[other])))
 		}
 	}
@@ -38,11 +37,10 @@ func names(field, name string, ctx *Context) []Finding {
 
 // shadowing flags text that speaks of another server's tools: a
 // definition has no business steering how others are used.
-func shadowing(field, text string, ctx *Context) []Finding {
+func shadowing(out []Finding, text string, ctx *Context) []Finding {
 	if len(ctx.mentionable) == 0 {
-		return nil
+		return out
 	}
-	var out []Finding
 	start := -1
 	for i := 0; i <= len(text); i++ {
 		if i < len(text) && isNameByte(text[i]) {
@@ -51,13 +49,13 @@ func shadowing(field, text string, ctx *Context) []Finding {
 			}
 			continue
 		}
-		if start >= 0 {
+		if start >= 0 && ctx.lengths[lower(text[start])]&(1<<((i-start)%64)) != 0 {
 			if other, ok := ctx.mentionable[strings.ToLower(text[start:i])]; ok {
-				out = append(out, finding("shadowing", Medium, field, text, start, i,
+				out = append(out, finding("shadowing", Medium, text, start, i,
 					fmt.Sprintf("mentions tool %q of server %q: instructions about another server's tools", other, ctx.others[other])))
 			}
-			start = -1
 		}
+		start = -1
 	}
 	return out
 }
@@ -74,29 +72,27 @@ func toolLike(name string) bool {
 }
 
 var (
-	exfilDescription = regexp.MustCompile(`(?i)\b(entire|full|whole|complete|all)\s+(conversation|chat|message|context)(\s+history)?\b|\b(previous|prior|earlier)\s+messages\b|\bsystem\s+prompt\b|\b(contents?|text)\s+of\s+(any|all|every)\s+(other\s+)?(files?|documents?)\b|\beverything\s+(you|the\s+user)\s+(know|knows|said|have\s+seen)\b|\binclude\s+(all|any)\s+(other\s+)?(tool\s+)?(results|outputs|responses)\b|\b(other|previous)\s+tools?'\s*(results|outputs)\b`)
-	exfilName        = regexp.MustCompile(`(?i)^(side_?note|conversation(_?history)?|chat_?history|full_?context|system_?prompt|previous_?messages|all_?messages|memory_?dump|hidden_?notes?)$`)
+	exfilPhrases = regexp.MustCompile(`(?i)\b(entire|full|whole|complete|all)\s+(conversation|chat|message|context)(\s+history)?\b|\b(previous|prior|earlier)\s+messages\b|\bsystem\s+prompt\b|\b(contents?|text)\s+of\s+(any|all|every)\s+(other\s+)?(files?|documents?)\b|\beverything\s+(you|the\s+user)\s+(know|knows|said|have\s+seen)\b|\binclude\s+(all|any)\s+(other\s+)?(tool\s+)?(results|outputs|responses)\b|\b(other|previous)\s+tools?'\s*(results|outputs)\b`)
+	exfilNames   = regexp.MustCompile(`(?i)^(side_?note|conversation(_?history)?|chat_?history|full_?context|system_?prompt|previous_?messages|all_?messages|memory_?dump|hidden_?notes?)$`)
 )
 
-// exfilAnchors are words every exfilDescription match contains.
-var exfilAnchors = []string{"conversation", "chat", "message", "context", "prompt", "content", "text of", "everything", "include", "tool"}
+// exfilAnchors are words every exfilPhrases match contains.
+var exfilAnchors = []string{"conversation", "chat", "message", "context", "prompt", "content", "text", "everything", "include", "tool"}
 
-func isParamDescription(field string) bool {
-	return strings.Contains(field, "properties.") && strings.HasSuffix(field, ".description")
+// exfilDescription flags a free-text parameter whose description invites
+// the model to pour the conversation or other data into it.
+func exfilDescription(out []Finding, text string) []Finding {
+	for _, m := range exfilPhrases.FindAllStringIndex(text, -1) {
+		out = append(out, finding("exfil-parameter", High, text, m[0], m[1],
+			"a parameter that asks for the conversation, the system prompt or other data the tool has no need of"))
+	}
+	return out
 }
 
-// exfilParameter flags a free-text parameter that invites the model to
-// pour the conversation or other data into it.
-func exfilParameter(field, text string) []Finding {
-	var out []Finding
-	re, reason := exfilDescription, "a parameter that asks for the conversation, the system prompt or other data the tool has no need of"
-	if strings.HasSuffix(field, "#name") {
-		re, reason = exfilName, "a parameter named to collect the conversation or hidden notes"
-	} else if !containsAny(strings.ToLower(text), exfilAnchors) {
-		return nil
-	}
-	for _, m := range re.FindAllStringIndex(text, -1) {
-		out = append(out, finding("exfil-parameter", High, field, text, m[0], m[1], reason))
+// exfilName flags a parameter named to collect the conversation.
+func exfilName(out []Finding, name string) []Finding {
+	if exfilNames.MatchString(name) {
+		out = append(out, finding("exfil-parameter", High, name, 0, len(name), "a parameter named to collect the conversation or hidden notes"))
 	}
 	return out
 }

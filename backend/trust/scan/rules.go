@@ -2,16 +2,15 @@ package scan
 
 import (
 	"regexp"
-	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 )
 
 // A pattern rule: text matching re is a finding. The regular expression
-// runs only on text that contains one of its anchors (lower case), which
-// keeps a listing of many honest definitions cheap.
+// runs only on text that contains one of its anchors (see anchors.go),
+// which keeps a listing of many honest definitions cheap. Anchors are lower
+// case; one that starts with a letter must start a word.
 type patternRule struct {
 	id       string
 	severity Severity
@@ -20,6 +19,13 @@ type patternRule struct {
 	re       *regexp.Regexp
 }
 
+// Verbs that move or read data, for the credential rules; the CJK ones
+// stand outside \b, which only knows ASCII words.
+const (
+	accessVerbs   = `(?:\b(?:read|cat|open|include|send|pass|upload|attach|paste|copy|provide|extract|exfiltrate|export|dump|lee|leer|envía|envia|incluye|lire|envoie|lies|sende)\b|读取|发送)`
+	transferVerbs = `(?:\b(?:send|pass|include|upload|attach|paste|copy|provide|export|dump|forward|share|exfiltrate|envía|incluye|envoie|sende)\b|发送)`
+)
+
 // Rules that read text. Phrases addressed to the model are given in the
 // languages poisoned definitions have been seen in; they are about the
 // reader (the model), never about what the tool does, which is what keeps
@@ -27,99 +33,93 @@ type patternRule struct {
 var textRules = []patternRule{
 	{"hidden-markup", High, "markup that addresses the model outside the visible description", []string{"<", "[inst", "[/inst"},
 		regexp.MustCompile(`(?i)</?\s*(important|system|instructions?|admin|secret|hidden|assistant|sys|context|prompt|note_to_ai|ai_instructions?)\s*>|<\|[a-z_]+\|>|\[/?INST\]|<<\s*/?SYS\s*>>|<!--`)},
+
 	{"model-directive", High, "an instruction to the model to hide something from the user or override its instructions",
-		[]string{"user", "ignor", "disregard", "system", "mode", "usuario", "utilisateur", "anweisung", "benutzer", "nutzer", "忽略", "用户", "ユーザー", "指示"},
-		regexp.MustCompile(`(?i)\b(do\s+not|don'?t|never)\s+(tell|mention|inform|notify|reveal\s+(this|it)\s+to|show\s+(this|it)\s+to|let)\s+(to\s+)?the\s+user|without\s+(telling|informing|notifying|asking)\s+the\s+user|the\s+user\s+(must|should)\s+not\s+(know|see|be\s+told)|ignore\s+(all\s+)?(the\s+)?(previous|prior|above|earlier|other)\s+(instructions|rules|prompts?)|disregard\s+(all\s+)?(previous|prior|your)\s+(instructions|rules)|(new|updated|override)\s+system\s+(prompt|instructions)|you\s+are\s+now\s+(in\s+)?(developer|admin|god)\s+mode|ignora\s+(todas\s+)?las\s+instrucciones|no\s+(le\s+)?(digas|informes|menciones)\s+(nada\s+)?al\s+usuario|ignorez?\s+(toutes\s+)?les\s+instructions|ne\s+(dites|dis)\s+rien\s+à\s+l'utilisateur|ignoriere?\s+(alle\s+)?(vorherigen\s+)?anweisungen|sag(e|en\s+sie)?\s+dem\s+(benutzer|nutzer)\s+nichts|忽略(之前|以前|上面)?的?(所有)?(指令|指示)|不要告诉用户|不要让用户知道|ユーザーに(は)?(言わ|伝え|知らせ)ないで|以前の指示を無視`)},
+		[]string{"user", "ignor", "disregard", "system", "mode", "usuario", "usuário", "utilisateur", "utente", "anweisung", "benutzer", "nutzer",
+			"忽略", "用户", "ユーザー", "指示", "пользовател", "игнорир", "사용자", "무시"},
+		regexp.MustCompile(`(?i)` +
+			// English
+			`\b(do\s+not|don'?t|never)\s+(tell|mention|inform|notify|reveal\s+(this|it)\s+to|show\s+(this|it)\s+to|let)\s+(to\s+)?the\s+user|without\s+(telling|informing|notifying|asking)\s+the\s+user|the\s+user\s+(must|should)\s+not\s+(know|see|be\s+told)|ignore\s+(all\s+)?(the\s+)?(previous|prior|above|earlier|other)\s+(instructions|rules|prompts?)|disregard\s+(all\s+)?(previous|prior|your)\s+(instructions|rules)|(new|updated|override)\s+system\s+(prompt|instructions)|you\s+are\s+now\s+(in\s+)?(developer|admin|god)\s+mode` +
+			// Spanish, Portuguese, Italian
+			`|ignora\s+(todas\s+|tutte\s+)?(las|le)\s+(instrucciones|istruzioni)|no\s+(le\s+)?(digas|informes|menciones)\s+(nada\s+)?al\s+usuario|não\s+(conte|diga|informe|mencione)\s+(nada\s+)?ao\s+usuário|ignore\s+(todas\s+)?as\s+instruções|non\s+(dire|dirlo|informare)\s+(nulla\s+)?all'utente` +
+			// French, German
+			`|ignorez?\s+(toutes\s+)?les\s+instructions|ne\s+(dites|dis)\s+rien\s+à\s+l'utilisateur|ignoriere?\s+(alle\s+)?(vorherigen\s+)?anweisungen|sag(e|en\s+sie)?\s+dem\s+(benutzer|nutzer)\s+nichts` +
+			// Russian, Chinese, Japanese, Korean
+			`|игнорируй(те)?\s+(все\s+)?(предыдущие\s+)?инструкции|не\s+(говори|сообщай)(те)?\s+пользователю` +
+			`|忽略(之前|以前|上面)?的?(所有)?(指令|指示)|不要告诉用户|不要让用户知道|ユーザーに(は)?(言わ|伝え|知らせ)ないで|以前の指示を無視|사용자에게\s*(알리지|말하지)\s*마|이전\s*(의\s*)?지시(를|사항을)?\s*무시`)},
+
 	{"model-directive", Medium, "an instruction to the model about other tools or the order of calls",
 		[]string{"before", "must", "always", "precedence", "priority", "instead", " ai", "dear"},
-		regexp.MustCompile(`(?i)\bbefore\s+(using|calling|invoking|running)\s+(any|this|other|another|the)\b[^.]{0,40}\btools?\b|\b(you\s+)?must\s+(always\s+)?(first\s+)?(call|use|invoke)\s+this\s+tool\b|\balways\s+(call|use|invoke)\s+this\s+tool\s+(first|before)|\bthis\s+(tool|instruction)\s+(takes|has)\s+(precedence|priority)\s+over|\binstead\s+of\s+(calling|using)\s+(the\s+)?\S+\s+tool|\b(as\s+an?\s+ai|dear\s+(ai|assistant|model|llm|claude|agent))\b`)},
-	{"sensitive-file", High, "asks for a credential or private file",
-		[]string{"ssh", "id_", ".aws", "netrc", "credential", ".npmrc", ".pypirc", ".docker", ".kube", "shadow", "config.json", ".env", "key", "token", "password", "secret", "私钥", "密码"},
-		regexp.MustCompile(`(?i)\b(read|cat|include|send|pass|upload|attach|paste|copy|provide|extract|exfiltrate|lee|envía|incluye|lire|envoie|lies|sende|读取|发送)\b[^.\n]{0,60}(~/\.ssh|id_rsa|id_ed25519|\.aws/credentials|\.netrc|\.git-credentials|\.npmrc|\.pypirc|\.docker/config\.json|\.kube/config|/etc/shadow|claude_desktop_config\.json|mcp\.json|\.env\b|private\s+key|api[\s_-]?keys?|access\s+tokens?|passwords?|secrets?|credentials|私钥|密码)`)},
-	{"encoded-blob", Medium, "a long encoded blob a person cannot read", nil,
-		regexp.MustCompile(`[A-Za-z0-9+/]{60,}={0,2}|\b[0-9a-fA-F]{80,}\b`)},
+		regexp.MustCompile(`(?i)\bbefore\s+((using|calling|invoking|running)\s+)?(any|other|another)\s+(other\s+)?tools?\b|\bbefore\s+(using|calling|invoking|running)\s+(this|the)\b[^.]{0,40}\btools?\b|\b(you\s+)?must\s+(always\s+)?(first\s+)?(call|use|invoke)\s+this\s+tool\b|\balways\s+(call|use|invoke)\s+this\s+tool\s+(first|before)|\bthis\s+(tool|instruction)\s+(takes|has)\s+(precedence|priority)\s+over|\binstead\s+of\s+(calling|using)\s+(the\s+)?\S+\s+tool|\b(as\s+an?\s+ai|dear\s+(ai|assistant|model|llm|claude|agent))\b`)},
+
+	{"sensitive-file", High, "asks for a private file: keys, credentials or a client's configuration",
+		[]string{"ssh", "id_", ".aws", "netrc", "credential", ".npmrc", ".pypirc", ".docker", ".kube", "shadow", "config", "mcp", ".env", ".gnupg", "私钥"},
+		regexp.MustCompile(`(?i)` + accessVerbs + `[^.\n]{0,60}?(~/\.ssh|id_rsa|id_ed25519|id_ecdsa|\.aws/credentials|\.netrc|\.git-credentials|\.npmrc|\.pypirc|\.docker/config\.json|\.kube/config|/etc/shadow|\.gnupg|claude_desktop_config\.json|mcp\.json|\.env\b|私钥)`)},
+
+	{"sensitive-file", High, "asks for the user's credentials",
+		[]string{"key", "token", "password", "secret", "credential", "cookie", "密码"},
+		regexp.MustCompile(`(?i)` + transferVerbs + `[^.\n]{0,30}?\b(the\s+user'?s|your|all|any|every|saved|stored)\s+(\S+\s+){0,3}?(api[\s_-]?keys?|private\s+keys?|access\s+tokens?|tokens?|passwords?|secrets?|credentials|session\s+cookies|cookies)\b|` + transferVerbs + `[^.\n]{0,30}?密码`)},
 }
 
-// Text scans one text for the rules that need nothing but the text.
+// Text scans one text, with nothing else to judge it against: markup,
+// instructions to the model, requests for credentials, encoded blobs and
+// hidden characters.
 func Text(field, text string) []Finding {
-	var out []Finding
-	lower := strings.ToLower(text)
-	for _, r := range textRules {
-		if r.anchors == nil && !hasRun(text, 60) || r.anchors != nil && !containsAny(lower, r.anchors) {
+	out := scanText(nil, text, markAnchors(text))
+	for i := range out {
+		out[i].Field = field
+	}
+	return out
+}
+
+// scanText appends the findings of the text rules; the caller fills in
+// the field.
+func scanText(out []Finding, text string, m marks) []Finding {
+	for i, r := range textRules {
+		if m.rules&(1<<i) == 0 {
 			continue
 		}
-		for _, m := range r.re.FindAllStringIndex(text, -1) {
-			if r.id == "encoded-blob" && !looksEncoded(text[m[0]:m[1]]) {
-				continue
-			}
-			out = append(out, finding(r.id, r.severity, field, text, m[0], m[1], r.reason))
+		for _, s := range r.re.FindAllStringIndex(text, -1) {
+			out = append(out, finding(r.id, r.severity, text, s[0], s[1], r.reason))
 		}
 	}
-	return append(out, characters(field, text)...)
-}
-
-func containsAny(s string, subs []string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
+	if m.blobRun {
+		out = encodedBlobs(out, text)
 	}
-	return false
-}
-
-// hasRun reports a run of at least n characters that could be base64 or hex.
-func hasRun(s string, n int) bool {
-	run := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' {
-			if run++; run >= n {
-				return true
-			}
-		} else {
-			run = 0
-		}
+	if !m.plain {
+		out = characters(out, text)
 	}
-	return false
-}
-
-// looksEncoded tells an encoded blob from a long word or path: it mixes
-// cases and digits, or is hex.
-func looksEncoded(s string) bool {
-	var upper, lower, digit bool
-	for _, r := range s {
-		upper = upper || unicode.IsUpper(r)
-		lower = lower || unicode.IsLower(r)
-		digit = digit || unicode.IsDigit(r)
-	}
-	return (upper && lower && digit) || strings.Trim(s, "0123456789abcdefABCDEF") == ""
+	return out
 }
 
 // characters flags terminal escapes and characters a person cannot see.
-func characters(field, text string) []Finding {
-	var out []Finding
+func characters(out []Finding, text string) []Finding {
 	for i, r := range text {
 		size := utf8.RuneLen(r)
 		switch {
 		case r == utf8.RuneError:
 			continue
 		case r == 0x1b || r == 0x9b:
-			out = append(out, finding("terminal-escape", High, field, text, i, i+size, "a terminal escape sequence, which can rewrite what a person sees"))
+			out = append(out, finding("terminal-escape", High, text, i, i+size, "a terminal escape sequence, which can rewrite what a person sees"))
+		case r == '\r' && (i+1 == len(text) || text[i+1] != '\n'):
+			out = append(out, finding("terminal-escape", Medium, text, i, i+size, "a carriage return without a line feed, which lets later text overwrite what a terminal shows"))
 		case r < 0x20 && r != '\n' && r != '\t' && r != '\r', r >= 0x7f && r < 0xa0:
-			out = append(out, finding("terminal-escape", Medium, field, text, i, i+size, "a control character"))
+			out = append(out, finding("terminal-escape", Medium, text, i, i+size, "a control character"))
 		case r >= 0xe0000 && r <= 0xe007f:
-			out = append(out, finding("invisible-char", High, field, text, i, i+size, "a Unicode tag character: invisible text a model still reads"))
+			out = append(out, finding("invisible-char", High, text, i, i+size, "a Unicode tag character: invisible text a model still reads"))
+		case r >= 0xe0100 && r <= 0xe01ef:
+			out = append(out, finding("invisible-char", High, text, i, i+size, "a supplementary variation selector, which can carry hidden data"))
 		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-			out = append(out, finding("invisible-char", High, field, text, i, i+size, "a bidirectional override, which shows text in another order than a model reads it"))
+			out = append(out, finding("invisible-char", High, text, i, i+size, "a bidirectional override, which shows text in another order than a model reads it"))
 		case r >= 0x200b && r <= 0x200f, r >= 0x2060 && r <= 0x2064, r == 0xfeff, r == 0x00ad, r == 0x180e:
-			out = append(out, finding("invisible-char", Medium, field, text, i, i+size, "a zero-width or invisible character"))
+			out = append(out, finding("invisible-char", Medium, text, i, i+size, "a zero-width or invisible character"))
 		}
 	}
 	return out
 }
 
-func finding(rule string, sev Severity, field, text string, start, end int, reason string) Finding {
-	return Finding{Rule: rule, Severity: sev, Field: field, Start: start, End: end,
+func finding(rule string, sev Severity, text string, start, end int, reason string) Finding {
+	return Finding{Rule: rule, Severity: sev, Start: start, End: end,
 		Excerpt: sandbox.EscapeControl(excerpt(text, start, end)), Reason: reason}
 }
 

@@ -14,6 +14,10 @@ import (
 	"strings"
 )
 
+// ruleIDs are the rules a definition is scanned with.
+var ruleIDs = []string{"hidden-markup", "model-directive", "sensitive-file", "shadowing", "exfil-parameter",
+	"encoded-blob", "terminal-escape", "invisible-char", "homoglyph-name"}
+
 // Severity orders findings; Medium and above withhold a definition.
 type Severity int
 
@@ -75,6 +79,9 @@ type Context struct {
 	others      map[string]string   // tool name -> its server
 	skeletons   map[string][]string // skeleton -> tool names
 	mentionable map[string]string   // lower-cased tool-like name -> tool name
+	// lengths has bit n%64 of entry c set when a mentionable name of length
+	// n starts with byte c: most words are ruled out without a map lookup.
+	lengths [256]uint64
 }
 
 // NewContext prepares the other servers' tools (name -> server) once for
@@ -84,7 +91,9 @@ func NewContext(otherTools map[string]string) *Context {
 	for _, name := range slices.Sorted(maps.Keys(otherTools)) {
 		c.skeletons[skeleton(name)] = append(c.skeletons[skeleton(name)], name)
 		if toolLike(name) {
-			c.mentionable[strings.ToLower(name)] = name
+			low := strings.ToLower(name)
+			c.mentionable[low] = name
+			c.lengths[low[0]] |= 1 << (len(low) % 64)
 		}
 	}
 	return c
@@ -92,24 +101,15 @@ func NewContext(otherTools map[string]string) *Context {
 
 // Definition scans every text a model reads in a definition (names,
 // titles, descriptions, schema text, defaults, enum values), given as
-// decoded JSON.
+// decoded JSON. Findings come in the order of their fields.
 func Definition(def any, ctx *Context) []Finding {
 	if ctx == nil {
 		ctx = NewContext(nil)
 	}
-	var out []Finding
-	walkText(def, "", func(field, text string, isName bool) {
-		out = append(out, Text(field, text)...)
-		if isName {
-			out = append(out, names(field, text, ctx)...)
-		} else {
-			out = append(out, shadowing(field, text, ctx)...)
-		}
-		if isParamDescription(field) || strings.HasSuffix(field, "#name") {
-			out = append(out, exfilParameter(field, text)...)
-		}
-	})
-	return out
+	w := walker{ctx: ctx}
+	w.walk(def)
+	slices.SortStableFunc(w.out, func(a, b Finding) int { return strings.Compare(a.Field, b.Field) })
+	return w.out
 }
 
 // DefinitionJSON scans a definition given as JSON.
@@ -121,36 +121,92 @@ func DefinitionJSON(doc []byte, ctx *Context) ([]Finding, error) {
 	return Definition(v, ctx), nil
 }
 
-// walkText calls fn for every string in v with its path; isName marks a
-// definition's own name.
-func walkText(v any, path string, fn func(field, text string, isName bool)) {
+// walker visits every string of a definition. The path of the text being
+// read is kept as a stack and spelt out only for a finding.
+type walker struct {
+	ctx  *Context
+	path []step
+	out  []Finding
+}
+
+type step struct {
+	key   string
+	index int // for an array element; key is empty
+}
+
+func (w *walker) walk(v any) {
 	switch v := v.(type) {
 	case string:
-		fn(path, v, path == "name")
+		w.text(v, false)
 	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(v)) {
-			p := k
-			if path != "" {
-				p = path + "." + k
+		properties := w.last(0) == "properties"
+		for k, e := range v {
+			w.path = append(w.path, step{key: k})
+			if properties {
+				w.text(k, true) // a property's name is text the model reads too
 			}
-			if path != "" && (lastKey(path) == "properties") {
-				// A property's name is text the model reads too.
-				fn(p+"#name", k, false)
-			}
-			walkText(v[k], p, fn)
+			w.walk(e)
+			w.path = w.path[:len(w.path)-1]
 		}
 	case []any:
 		for i, e := range v {
-			walkText(e, path+"["+strconv.Itoa(i)+"]", fn)
+			w.path = append(w.path, step{index: i})
+			w.walk(e)
+			w.path = w.path[:len(w.path)-1]
 		}
 	}
 }
 
-func lastKey(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if path[i] == '.' {
-			return path[i+1:]
+// text scans one string; propertyName marks the name of a schema property
+// rather than its value.
+func (w *walker) text(s string, propertyName bool) {
+	n := len(w.out)
+	m := markAnchors(s)
+	w.out = scanText(w.out, s, m)
+	isName := len(w.path) == 1 && w.last(0) == "name"
+	if isName {
+		w.out = names(w.out, s, w.ctx)
+	} else {
+		w.out = shadowing(w.out, s, w.ctx)
+	}
+	switch {
+	case propertyName || w.last(0) == "name" && w.last(2) == "arguments":
+		w.out = exfilName(w.out, s)
+	case m.exfil && w.last(0) == "description" && (w.last(2) == "properties" || w.last(2) == "arguments"):
+		w.out = exfilDescription(w.out, s)
+	}
+	if len(w.out) > n {
+		field := w.field(propertyName)
+		for i := n; i < len(w.out); i++ {
+			w.out[i].Field = field
 		}
 	}
-	return path
+}
+
+// last is the key n steps up from the text ("" for an array element).
+func (w *walker) last(n int) string {
+	if n >= len(w.path) {
+		return ""
+	}
+	return w.path[len(w.path)-1-n].key
+}
+
+// field spells the path, e.g. inputSchema.properties.q.description, with
+// #name for a property's name.
+func (w *walker) field(propertyName bool) string {
+	var b strings.Builder
+	for i, s := range w.path {
+		if s.key == "" {
+			b.WriteString("[" + strconv.Itoa(s.index) + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s.key)
+	}
+	if propertyName {
+		b.WriteString("#name")
+	}
+	return b.String()
 }
