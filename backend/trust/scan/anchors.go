@@ -1,23 +1,24 @@
 package scan
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
 
 // marks is what one pass over a text found worth a closer look.
 type marks struct {
-	rules   uint64 // bit i: an anchor of textRules[i] occurs
+	rules   uint64 // bit i: an anchor of patternRules()[i] occurs
 	exfil   bool   // an anchor of the exfiltration phrases occurs
 	blobRun bool   // a run of base64 or hex long enough to hide text
 	plain   bool   // printable ASCII, tabs and line ends only
 }
 
+// An anchor that starts with a letter is looked for at word starts only.
 type anchor struct {
-	text      string
-	wordStart bool // must start a word (it starts with a letter)
-	rules     uint64
-	exfil     bool
+	text  string
+	rules uint64
+	exfil bool
 }
 
 // anchorIndex holds every rule's anchors: ASCII ones by their first byte,
@@ -33,14 +34,18 @@ type anchors struct {
 func buildAnchorIndex() *anchors {
 	idx := &anchors{}
 	add := func(text string, rules uint64, exfil bool) {
-		a := anchor{text: text, wordStart: isLetter(text[0]), rules: rules, exfil: exfil}
+		a := anchor{text: text, rules: rules, exfil: exfil}
 		if !isASCII(text) {
 			idx.nonASCII = append(idx.nonASCII, a)
 			return
 		}
 		idx.byFirst[text[0]] = append(idx.byFirst[text[0]], a)
 	}
-	for i, r := range textRules {
+	rules := patternRules()
+	if len(rules) > 64 {
+		panic("scan: more pattern rules than marks.rules has bits")
+	}
+	for i, r := range rules {
 		for _, text := range r.anchors {
 			add(text, 1<<i, false)
 		}
@@ -51,30 +56,57 @@ func buildAnchorIndex() *anchors {
 	return idx
 }
 
+// patternRules are the rules read by anchors: the text rules, then the
+// secret rules.
+func patternRules() []patternRule { return slices.Concat(textRules, secretRules) }
+
+// Byte classes for markAnchors, looked up once per byte.
+const (
+	classLetter = 1 << iota // ASCII letter
+	classBlob               // may be part of base64 or hex
+	classPlain              // printable ASCII, tab or line feed
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		if isLetter(b) {
+			t[c] |= classLetter
+		}
+		if isLetter(b) || b >= '0' && b <= '9' || strings.IndexByte("+/_-", b) >= 0 {
+			t[c] |= classBlob
+		}
+		if b >= 0x20 && b < 0x7f || b == '\n' || b == '\t' {
+			t[c] |= classPlain
+		}
+	}
+	return t
+}()
+
 // markAnchors reads text once.
 func markAnchors(text string) marks {
 	m := marks{plain: true}
 	run := 0
+	prevLetter := false
 	for i := 0; i < len(text); i++ {
 		c := text[i]
-		switch {
-		case c >= 0x80 || c == 0x7f || c < 0x20 && c != '\n' && c != '\t' && c != '\r':
-			m.plain = false
-		case c == '\r' && (i+1 == len(text) || text[i+1] != '\n'):
+		k := byteClass[c]
+		if k&classPlain == 0 && (c != '\r' || i+1 == len(text) || text[i+1] != '\n') {
 			m.plain = false
 		}
-		if isLetter(c) || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '_' || c == '-' {
+		if k&classBlob != 0 {
 			if run++; run >= blobMin {
 				m.blobRun = true
 			}
 		} else {
 			run = 0
 		}
-		lc := lower(c)
-		if isLetter(c) && i > 0 && isLetter(text[i-1]) {
+		letter := k&classLetter != 0
+		if letter && prevLetter {
 			continue // inside a word, where no anchor starts
 		}
-		for _, a := range anchorIndex.byFirst[lc] {
+		prevLetter = letter
+		for _, a := range anchorIndex.byFirst[lower(c)] {
 			if hasPrefixFold(text[i:], a.text) {
 				m.rules |= a.rules
 				m.exfil = m.exfil || a.exfil

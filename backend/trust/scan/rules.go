@@ -26,34 +26,51 @@ const (
 	transferVerbs = `(?:\b(?:send|pass|include|upload|attach|paste|copy|provide|export|dump|forward|share|exfiltrate|envía|incluye|envoie|sende)\b|发送)`
 )
 
+// Reasons shared by the rules below.
+const (
+	concealOrOverride = "an instruction to the model to hide something from the user or override its instructions"
+	callOrder         = "an instruction to the model about other tools or the order of calls"
+)
+
 // Rules that read text. Phrases addressed to the model are given in the
 // languages poisoned definitions have been seen in; they are about the
 // reader (the model), never about what the tool does, which is what keeps
-// honest descriptions clear of them.
+// honest descriptions clear of them. Each regular expression is kept small
+// with anchors of its own: one large alternation costs a megabyte of tool
+// output most of a second, where these cost tens of milliseconds.
 var textRules = []patternRule{
 	{"hidden-markup", High, "markup that addresses the model outside the visible description", []string{"<", "[inst", "[/inst"},
 		regexp.MustCompile(`(?i)</?\s*(important|system|instructions?|admin|secret|hidden|assistant|sys|context|prompt|note_to_ai|ai_instructions?)\s*>|<\|[a-z_]+\|>|\[/?INST\]|<<\s*/?SYS\s*>>|<!--`)},
 
-	{"model-directive", High, "an instruction to the model to hide something from the user or override its instructions",
-		[]string{"user", "ignor", "disregard", "system", "mode", "usuario", "usuário", "utilisateur", "utente", "anweisung", "benutzer", "nutzer",
-			"忽略", "用户", "ユーザー", "指示", "пользовател", "игнорир", "사용자", "무시"},
-		regexp.MustCompile(`(?i)` +
-			// English
-			`\b(do\s+not|don'?t|never)\s+(tell|mention|inform|notify|reveal\s+(this|it)\s+to|show\s+(this|it)\s+to|let)\s+(to\s+)?the\s+user|without\s+(telling|informing|notifying|asking)\s+the\s+user|the\s+user\s+(must|should)\s+not\s+(know|see|be\s+told)|ignore\s+(all\s+)?(the\s+)?(previous|prior|above|earlier|other)\s+(instructions|rules|prompts?)|disregard\s+(all\s+)?(previous|prior|your)\s+(instructions|rules)|(new|updated|override)\s+system\s+(prompt|instructions)|you\s+are\s+now\s+(in\s+)?(developer|admin|god)\s+mode` +
-			// Spanish, Portuguese, Italian
-			`|ignora\s+(todas\s+|tutte\s+)?(las|le)\s+(instrucciones|istruzioni)|no\s+(le\s+)?(digas|informes|menciones)\s+(nada\s+)?al\s+usuario|não\s+(conte|diga|informe|mencione)\s+(nada\s+)?ao\s+usuário|ignore\s+(todas\s+)?as\s+instruções|non\s+(dire|dirlo|informare)\s+(nulla\s+)?all'utente` +
-			// French, German
-			`|ignorez?\s+(toutes\s+)?les\s+instructions|ne\s+(dites|dis)\s+rien\s+à\s+l'utilisateur|ignoriere?\s+(alle\s+)?(vorherigen\s+)?anweisungen|sag(e|en\s+sie)?\s+dem\s+(benutzer|nutzer)\s+nichts` +
-			// Russian, Chinese, Japanese, Korean
-			`|игнорируй(те)?\s+(все\s+)?(предыдущие\s+)?инструкции|не\s+(говори|сообщай)(те)?\s+пользователю` +
-			`|忽略(之前|以前|上面)?的?(所有)?(指令|指示)|不要告诉用户|不要让用户知道|ユーザーに(は)?(言わ|伝え|知らせ)ないで|以前の指示を無視|사용자에게\s*(알리지|말하지)\s*마|이전\s*(의\s*)?지시(를|사항을)?\s*무시`)},
+	// Hiding from the user, overriding instructions.
+	{"model-directive", High, concealOrOverride, []string{"not", "don", "never"},
+		regexp.MustCompile(`(?i)\b(do\s+not|don'?t|never)\s+(tell|mention|inform|notify|reveal\s+(this|it)\s+to|show\s+(this|it)\s+to|let)\s+(to\s+)?the\s+user`)},
+	{"model-directive", High, concealOrOverride, []string{"without"},
+		regexp.MustCompile(`(?i)\bwithout\s+(telling|informing|notifying|asking)\s+the\s+user`)},
+	{"model-directive", High, concealOrOverride, []string{"must", "should"},
+		regexp.MustCompile(`(?i)\bthe\s+user\s+(must|should)\s+not\s+(know|see|be\s+told)`)},
+	{"model-directive", High, concealOrOverride, []string{"ignor", "disregard"},
+		regexp.MustCompile(`(?i)\bignore\s+(all\s+)?(the\s+)?(previous|prior|above|earlier|other)\s+(instructions|rules|prompts?)|\bdisregard\s+(all\s+)?(previous|prior|your)\s+(instructions|rules)|` +
+			// Spanish, Italian, Portuguese, French, German
+			`\bignora\s+(todas\s+|tutte\s+)?(las|le)\s+(instrucciones|istruzioni)|\bignore\s+(todas\s+)?as\s+instruções|\bignorez?\s+(toutes\s+)?les\s+instructions|\bignoriere?\s+(alle\s+)?(vorherigen\s+)?anweisungen`)},
+	{"model-directive", High, concealOrOverride, []string{"system", "mode"},
+		regexp.MustCompile(`(?i)\b(new|updated|override)\s+system\s+(prompt|instructions)|\byou\s+are\s+now\s+(in\s+)?(developer|admin|god)\s+mode`)},
+	{"model-directive", High, concealOrOverride, []string{"usuario", "usuário", "utente", "utilisateur", "benutzer", "nutzer"},
+		regexp.MustCompile(`(?i)\bno\s+(le\s+)?(digas|informes|menciones)\s+(nada\s+)?al\s+usuario|não\s+(conte|diga|informe|mencione)\s+(nada\s+)?ao\s+usuário|\bnon\s+(dire|dirlo|informare)\s+(nulla\s+)?all'utente|\bne\s+(dites|dis)\s+rien\s+à\s+l'utilisateur|\bsag(e|en\s+sie)?\s+dem\s+(benutzer|nutzer)\s+nichts`)},
+	{"model-directive", High, concealOrOverride, []string{"пользовател", "игнорир", "忽略", "用户", "ユーザー", "指示", "사용자", "무시"},
+		regexp.MustCompile(`(?i)игнорируй(те)?\s+(все\s+)?(предыдущие\s+)?инструкции|не\s+(говори|сообщай)(те)?\s+пользователю|` +
+			`忽略(之前|以前|上面)?的?(所有)?(指令|指示)|不要告诉用户|不要让用户知道|ユーザーに(は)?(言わ|伝え|知らせ)ないで|以前の指示を無視|사용자에게\s*(알리지|말하지)\s*마|이전\s*(의\s*)?지시(를|사항을)?\s*무시`)},
 
-	{"model-directive", Medium, "an instruction to the model about other tools or the order of calls",
-		[]string{"before", "must", "always", "precedence", "priority", "instead", " ai", "dear"},
-		regexp.MustCompile(`(?i)\bbefore\s+((using|calling|invoking|running)\s+)?(any|other|another)\s+(other\s+)?tools?\b|\bbefore\s+(using|calling|invoking|running)\s+(this|the)\b[^.]{0,40}\btools?\b|\b(you\s+)?must\s+(always\s+)?(first\s+)?(call|use|invoke)\s+this\s+tool\b|\balways\s+(call|use|invoke)\s+this\s+tool\s+(first|before)|\bthis\s+(tool|instruction)\s+(takes|has)\s+(precedence|priority)\s+over|\binstead\s+of\s+(calling|using)\s+(the\s+)?\S+\s+tool|\b(as\s+an?\s+ai|dear\s+(ai|assistant|model|llm|claude|agent))\b`)},
+	// Line jumping: the order of calls, other tools, letters to the model.
+	{"model-directive", Medium, callOrder, []string{"before"},
+		regexp.MustCompile(`(?i)\bbefore\s+((using|calling|invoking|running)\s+)?(any|other|another)\s+(other\s+)?tools?\b|\bbefore\s+(using|calling|invoking|running)\s+(this|the)\b[^.]{0,40}\btools?\b`)},
+	{"model-directive", Medium, callOrder, []string{"must", "always", "precedence", "priority", "instead"},
+		regexp.MustCompile(`(?i)\b(you\s+)?must\s+(always\s+)?(first\s+)?(call|use|invoke)\s+this\s+tool\b|\balways\s+(call|use|invoke)\s+this\s+tool\s+(first|before)|\bthis\s+(tool|instruction)\s+(takes|has)\s+(precedence|priority)\s+over|\binstead\s+of\s+(calling|using)\s+(the\s+)?\S+\s+tool`)},
+	{"model-directive", Medium, callOrder, []string{" ai", "dear"},
+		regexp.MustCompile(`(?i)\b(as\s+an?\s+ai|dear\s+(ai|assistant|model|llm|claude|agent))\b`)},
 
 	{"sensitive-file", High, "asks for a private file: keys, credentials or a client's configuration",
-		[]string{"ssh", "id_", ".aws", "netrc", "credential", ".npmrc", ".pypirc", ".docker", ".kube", "shadow", "config", "mcp", ".env", ".gnupg", "私钥"},
+		[]string{".ssh", "id_rsa", "id_ed25519", "id_ecdsa", ".aws", ".netrc", ".git-cred", ".npmrc", ".pypirc", ".docker", ".kube", "/etc/shadow", ".gnupg", "claude_desktop", "mcp.json", ".env", "私钥"},
 		regexp.MustCompile(`(?i)` + accessVerbs + `[^.\n]{0,60}?(~/\.ssh|id_rsa|id_ed25519|id_ecdsa|\.aws/credentials|\.netrc|\.git-credentials|\.npmrc|\.pypirc|\.docker/config\.json|\.kube/config|/etc/shadow|\.gnupg|claude_desktop_config\.json|mcp\.json|\.env\b|私钥)`)},
 
 	{"sensitive-file", High, "asks for the user's credentials",

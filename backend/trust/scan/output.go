@@ -1,0 +1,55 @@
+package scan
+
+import (
+	"slices"
+	"strings"
+)
+
+// Output scans text a server returned (a tool result, a resource's
+// contents, a prompt's messages) before a model reads it: the injection
+// rules, hidden characters, and secrets, known ones included. Encoded
+// blobs are left alone: results carry encoded data honestly.
+func Output(text string, known *Secrets) []Finding {
+	m := markAnchors(text)
+	var out []Finding
+	for i, r := range patternRules() {
+		if m.rules&(1<<i) == 0 {
+			continue
+		}
+		for _, s := range r.re.FindAllStringIndex(text, -1) {
+			if r.id == "secret" {
+				out = append(out, secretFinding(s[0], s[1], r.reason))
+			} else {
+				out = append(out, finding(r.id, r.severity, text, s[0], s[1], r.reason))
+			}
+		}
+	}
+	if !m.plain {
+		out = characters(out, text)
+	}
+	return known.find(out, text)
+}
+
+// Redact replaces every finding's span with a note of what was removed.
+// Overlapping spans are removed once.
+func Redact(text string, findings []Finding) string {
+	if len(findings) == 0 {
+		return text
+	}
+	fs := slices.Clone(findings)
+	slices.SortFunc(fs, func(a, b Finding) int { return a.Start - b.Start })
+	var b strings.Builder
+	at := 0
+	for _, f := range fs {
+		if f.End <= at {
+			continue
+		}
+		if f.Start >= at {
+			b.WriteString(text[at:f.Start])
+			b.WriteString("[removed by Bulkhead: " + f.Reason + "]")
+		}
+		at = f.End
+	}
+	b.WriteString(text[at:])
+	return b.String()
+}

@@ -1,0 +1,72 @@
+package scan
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Secret rules find credentials in what servers return. A finding's
+// excerpt names the kind of secret and never shows it.
+var secretRules = []patternRule{
+	{"secret", High, "an AWS access key ID", []string{"akia", "asia", "abia", "acca"},
+		regexp.MustCompile(`\b(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`)},
+	{"secret", High, "an AWS secret access key", []string{"aws"},
+		regexp.MustCompile(`(?i)aws_?secret_?access_?key\s*["']?\s*[:=]\s*["']?[A-Za-z0-9/+]{40}\b`)},
+	{"secret", High, "a GitHub token", []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"},
+		regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{22,}\b`)},
+	{"secret", High, "a GitLab token", []string{"glpat-"}, regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}\b`)},
+	{"secret", High, "a Slack token or webhook", []string{"xox", "hooks.slack.com"},
+		regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9/]{20,}`)},
+	{"secret", High, "a Stripe live key", []string{"sk_live_", "rk_live_"}, regexp.MustCompile(`\b[rs]k_live_[A-Za-z0-9]{20,}\b`)},
+	{"secret", High, "a Google API key", []string{"aiza"}, regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`)},
+	{"secret", High, "an OpenAI or Anthropic API key", []string{"sk-"}, regexp.MustCompile(`\bsk-(ant-|proj-)?[A-Za-z0-9_-]{20,}\b`)},
+	{"secret", High, "an npm or Docker Hub token", []string{"npm_", "dckr_pat_"},
+		regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b|\bdckr_pat_[A-Za-z0-9_-]{20,}\b`)},
+	{"secret", High, "a private key", []string{"-----begin"},
+		regexp.MustCompile(`-----BEGIN ([A-Z]+ )*PRIVATE KEY( BLOCK)?-----(?s:.*?)(-----END ([A-Z]+ )*PRIVATE KEY( BLOCK)?-----|\z)`)},
+	{"secret", High, "a JSON Web Token", []string{"eyj"},
+		regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`)},
+}
+
+// Secrets are exact values known to be secret: those configured for any
+// server, found wherever they appear.
+type Secrets struct{ values []string }
+
+// minSecret is the shortest value looked for; shorter ones would match
+// ordinary text.
+const minSecret = 8
+
+// NewSecrets keeps the values at least minSecret bytes long.
+func NewSecrets(values ...string) *Secrets {
+	s := &Secrets{}
+	for _, v := range values {
+		if len(v) >= minSecret {
+			s.values = append(s.values, v)
+		}
+	}
+	return s
+}
+
+func secretFinding(start, end int, reason string) Finding {
+	return Finding{Rule: "secret", Severity: High, Start: start, End: end,
+		Excerpt: fmt.Sprintf("[%s, %d characters]", reason, end-start), Reason: reason}
+}
+
+// find appends a finding for every occurrence of a known value.
+func (s *Secrets) find(out []Finding, text string) []Finding {
+	if s == nil {
+		return out
+	}
+	for _, v := range s.values {
+		for from := 0; ; {
+			i := strings.Index(text[from:], v)
+			if i < 0 {
+				break
+			}
+			out = append(out, secretFinding(from+i, from+i+len(v), "the value of a secret configured in Bulkhead"))
+			from += i + len(v)
+		}
+	}
+	return out
+}
