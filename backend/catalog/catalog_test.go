@@ -121,6 +121,7 @@ func TestParseErrorsNameFileLineAndCause(t *testing.T) {
 		{"http without port", entry("    transport: http\n"), `c.yaml:3: server "s": transport http needs`},
 		{"http on stdio", entry("    http: {port: 80}\n"), `c.yaml:5: server "s": http settings need`},
 		{"transport", entry("    transport: sse\n"), `c.yaml:5: server "s": transport "sse" is not supported`},
+		{"results policy", entry("    results: ignore\n"), `c.yaml:5: server "s": results "ignore" is not a policy: use redact, block or hold`},
 		{"relative mount", entry("    permissions:\n      mounts: [{host: data, container: /d}]\n"), `c.yaml:6: server "s": mount host path "data" must be absolute`},
 		{"mount over tmp", entry("    permissions:\n      mounts: [{host: /d, container: /tmp/x}]\n"), `container path /tmp/x is reserved`},
 		{"mount over root", entry("    permissions:\n      mounts: [{host: /d, container: /..}]\n"), `cannot replace the container's root`},

@@ -41,10 +41,21 @@ type Entry struct {
 	Secrets     []string          `yaml:"secrets,omitempty" json:"secrets,omitempty"`
 	User        string            `yaml:"user,omitempty" json:"user,omitempty"`
 	Permissions Permissions       `yaml:"permissions,omitempty" json:"permissions"`
+	Results     ResultPolicy      `yaml:"results,omitempty" json:"results"`
 
 	// Source says where the entry was defined; it is not part of the file.
 	Source Source `yaml:"-" json:"source"`
 }
+
+// ResultPolicy says what happens to a tool result, resource or prompt in
+// which the scanner finds a secret or text addressed to the model.
+type ResultPolicy string
+
+const (
+	ResultsRedact ResultPolicy = "redact" // replace what was found with a note; the default
+	ResultsBlock  ResultPolicy = "block"  // refuse the whole result
+	ResultsHold   ResultPolicy = "hold"   // keep it until a person releases or refuses it
+)
 
 // HTTPEndpoint locates a streamable-HTTP server inside its container.
 type HTTPEndpoint struct {

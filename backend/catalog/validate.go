@@ -82,6 +82,13 @@ func (e *Entry) normalize() error {
 			return err
 		}
 	}
+	switch e.Results {
+	case "":
+		e.Results = ResultsRedact
+	case ResultsRedact, ResultsBlock, ResultsHold:
+	default:
+		return bad("results", "results %q is not a policy: use redact, block or hold", e.Results)
+	}
 	return e.Permissions.normalize()
 }
 

@@ -127,6 +127,9 @@ func (g *Gateway) forwardTool(d *downstream, original string) mcp.ToolHandler {
 		if err != nil {
 			return nil, g.downstreamErr(d, cs, err)
 		}
+		if err := g.screen(ctx, d, fmt.Sprintf("result of tool %q", original), toolResultSlots(res)); err != nil {
+			return nil, err
+		}
 		return res, nil
 	}
 }
@@ -143,6 +146,9 @@ func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandle
 		if err != nil {
 			return nil, g.downstreamErr(d, cs, err)
 		}
+		if err := g.screen(ctx, d, fmt.Sprintf("messages of prompt %q", original), promptSlots(res)); err != nil {
+			return nil, err
+		}
 		return res, nil
 	}
 }
@@ -158,6 +164,9 @@ func (g *Gateway) forwardRead(d *downstream) mcp.ResourceHandler {
 		res, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{Meta: meta, URI: req.Params.URI})
 		if err != nil {
 			return nil, g.downstreamErr(d, cs, err)
+		}
+		if err := g.screen(ctx, d, fmt.Sprintf("contents of resource %q", req.Params.URI), readSlots(res)); err != nil {
+			return nil, err
 		}
 		return res, nil
 	}

@@ -14,7 +14,9 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
+	"github.com/bulkhead-dev/bulkhead/backend/trust/scan"
 )
 
 // Options tune a gateway; the zero value is usable.
@@ -31,8 +33,15 @@ type Options struct {
 	KeepAlive time.Duration
 	// Disabled hides a tool: Disabled(server, tool).
 	Disabled func(server, tool string) bool
-	// Store holds the pins every definition is checked against (required).
+	// Store holds the pins every definition is checked against, and held
+	// results (required).
 	Store *store.Store
+	// ResultPolicy is what a server's results become when the scanner finds
+	// a secret or text addressed to the model (default: redact).
+	ResultPolicy func(server string) catalog.ResultPolicy
+	// Secrets are the values of the secrets configured for any server,
+	// looked for in every result.
+	Secrets *scan.Secrets
 	// Version is reported to clients and servers.
 	Version string
 	Logger  *slog.Logger
@@ -95,6 +104,9 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 	}
 	if opts.Disabled == nil {
 		opts.Disabled = func(string, string) bool { return false }
+	}
+	if opts.ResultPolicy == nil {
+		opts.ResultPolicy = func(string) catalog.ResultPolicy { return catalog.ResultsRedact }
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

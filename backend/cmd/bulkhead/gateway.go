@@ -13,6 +13,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/spf13/cobra"
 
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 	"github.com/bulkhead-dev/bulkhead/backend/gateway"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 )
@@ -86,12 +87,14 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 		return err
 	}
 	var backends []gateway.Backend
+	policies := map[string]catalog.ResultPolicy{}
 	for _, name := range servers {
 		e, err := a.entry(name)
 		if err != nil {
 			return err
 		}
 		backends = append(backends, &gateway.Sandboxed{Engine: eng, Store: st, Entry: e, Pull: sandbox.PullPolicy(f.pull), Progress: a.stderr})
+		policies[name] = e.Results
 	}
 	if n, err := eng.Reap(ctx); err != nil {
 		return err
@@ -101,7 +104,8 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 	g, err := gateway.New(backends, gateway.Options{
 		Separator: f.separator, Eager: f.eager, CallTimeout: f.callTimeout, Version: version,
 		Disabled: toggles.ToolDisabled, Store: st,
-		Logger: slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		ResultPolicy: func(server string) catalog.ResultPolicy { return policies[server] },
+		Logger:       slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		return err

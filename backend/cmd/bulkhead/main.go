@@ -65,6 +65,7 @@ pins the image you approved.`,
 		newLogsCommand(a),
 		newImageCommand(a),
 		newChangesCommand(a),
+		newHoldsCommand(a),
 		newDoctorCommand(a),
 		newRelayCommand(),
 	)
