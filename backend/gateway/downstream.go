@@ -255,12 +255,24 @@ func (d *downstream) resync() {
 
 // sync lists everything the server offers and publishes it upstream.
 func (d *downstream) sync(ctx context.Context, cs *mcp.ClientSession) error {
+	snap, err := list(ctx, cs)
+	if err != nil {
+		return fmt.Errorf("server %q: %w", d.name, err)
+	}
+	d.mu.Lock()
+	d.last = &snap
+	d.mu.Unlock()
+	return d.g.review(ctx, d)
+}
+
+// list reads everything a server offers.
+func list(ctx context.Context, cs *mcp.ClientSession) (snapshot, error) {
 	caps := cs.InitializeResult().Capabilities
 	snap := snapshot{instructions: cs.InitializeResult().Instructions}
 	if caps.Tools != nil {
 		for t, err := range cs.Tools(ctx, nil) {
 			if err != nil {
-				return fmt.Errorf("server %q: list tools: %w", d.name, err)
+				return snap, fmt.Errorf("list tools: %w", err)
 			}
 			snap.tools = append(snap.tools, t)
 		}
@@ -268,7 +280,7 @@ func (d *downstream) sync(ctx context.Context, cs *mcp.ClientSession) error {
 	if caps.Prompts != nil {
 		for p, err := range cs.Prompts(ctx, nil) {
 			if err != nil {
-				return fmt.Errorf("server %q: list prompts: %w", d.name, err)
+				return snap, fmt.Errorf("list prompts: %w", err)
 			}
 			snap.prompts = append(snap.prompts, p)
 		}
@@ -276,21 +288,18 @@ func (d *downstream) sync(ctx context.Context, cs *mcp.ClientSession) error {
 	if caps.Resources != nil {
 		for r, err := range cs.Resources(ctx, nil) {
 			if err != nil {
-				return fmt.Errorf("server %q: list resources: %w", d.name, err)
+				return snap, fmt.Errorf("list resources: %w", err)
 			}
 			snap.resources = append(snap.resources, r)
 		}
 		for t, err := range cs.ResourceTemplates(ctx, nil) {
 			if err != nil {
-				return fmt.Errorf("server %q: list resource templates: %w", d.name, err)
+				return snap, fmt.Errorf("list resource templates: %w", err)
 			}
 			snap.templates = append(snap.templates, t)
 		}
 	}
-	d.mu.Lock()
-	d.last = &snap
-	d.mu.Unlock()
-	return d.g.review(ctx, d)
+	return snap, nil
 }
 
 // lastSnapshot is what the server last offered, if it has been listed.

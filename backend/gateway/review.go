@@ -33,20 +33,7 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 	if !ok {
 		return nil
 	}
-	var defs []trust.Definition
-	for _, t := range snap.tools {
-		defs = append(defs, trust.Definition{Kind: store.KindTool, Name: t.Name, Value: t})
-	}
-	for _, p := range snap.prompts {
-		defs = append(defs, trust.Definition{Kind: store.KindPrompt, Name: p.Name, Value: p})
-	}
-	for _, t := range snap.templates {
-		defs = append(defs, trust.Definition{Kind: store.KindResourceTemplate, Name: t.URITemplate, Value: t})
-	}
-	if snap.instructions != "" {
-		defs = append(defs, trust.Definition{Kind: store.KindInstructions, Value: snap.instructions})
-	}
-	verdicts, err := trust.ReviewDefinitions(ctx, g.opts.Store, d.name, defs, g.otherTools(d))
+	verdicts, err := trust.ReviewDefinitions(ctx, g.opts.Store, d.name, snap.definitions(), g.otherTools(d))
 	if err != nil {
 		return fmt.Errorf("server %q: check its definitions against their pins: %w", d.name, err)
 	}
@@ -105,6 +92,25 @@ func (g *Gateway) withheldErr(d *downstream, exposed string) error {
 	}
 	return &jsonrpc.Error{Code: codeWithheld, Message: fmt.Sprintf(
 		"%s %q of server %q %s and is withheld until a person approves it: %s", v.Kind, v.Name, d.name, what, review)}
+}
+
+// definitions are what the snapshot offers that reaches a client's model,
+// for review.
+func (snap snapshot) definitions() []trust.Definition {
+	var defs []trust.Definition
+	for _, t := range snap.tools {
+		defs = append(defs, trust.Definition{Kind: store.KindTool, Name: t.Name, Value: t})
+	}
+	for _, p := range snap.prompts {
+		defs = append(defs, trust.Definition{Kind: store.KindPrompt, Name: p.Name, Value: p})
+	}
+	for _, t := range snap.templates {
+		defs = append(defs, trust.Definition{Kind: store.KindResourceTemplate, Name: t.URITemplate, Value: t})
+	}
+	if snap.instructions != "" {
+		defs = append(defs, trust.Definition{Kind: store.KindInstructions, Value: snap.instructions})
+	}
+	return defs
 }
 
 // otherTools is what the gateway knows of the other servers' tools, for

@@ -129,3 +129,13 @@ func scanDefinition(kind string, decoded any, others *scan.Context) []scan.Findi
 	}
 	return scan.Definition(decoded, others)
 }
+
+// ScanDefinition scans one definition as a review would, without looking
+// at or changing any pin.
+func ScanDefinition(d Definition, others *scan.Context) ([]scan.Finding, error) {
+	f, err := canonicalize(d.Value)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", d.Kind, d.Name, err)
+	}
+	return scanDefinition(d.Kind, f.decoded, others), nil
+}

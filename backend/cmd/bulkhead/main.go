@@ -66,6 +66,7 @@ pins the image you approved.`,
 		newImageCommand(a),
 		newChangesCommand(a),
 		newHoldsCommand(a),
+		newScanCommand(a),
 		newDoctorCommand(a),
 		newRelayCommand(),
 	)

@@ -29,17 +29,24 @@ MCP client. Progress and errors go to stderr; the server's own stderr goes to
 its log (bulkhead logs NAME).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			policy := sandbox.PullPolicy(pull)
-			switch policy {
-			case sandbox.PullMissing, sandbox.PullAlways, sandbox.PullNever:
-			default:
-				return fmt.Errorf("--pull %q: use missing, always or never", pull)
+			policy, err := pullPolicy(pull)
+			if err != nil {
+				return err
 			}
 			return runServer(cmd.Context(), a, args[0], policy)
 		},
 	}
 	cmd.Flags().StringVar(&pull, "pull", pull, "when to pull the image: missing, always or never")
 	return cmd
+}
+
+// pullPolicy reads a --pull flag.
+func pullPolicy(flag string) (sandbox.PullPolicy, error) {
+	switch p := sandbox.PullPolicy(flag); p {
+	case sandbox.PullMissing, sandbox.PullAlways, sandbox.PullNever:
+		return p, nil
+	}
+	return "", fmt.Errorf("--pull %q: use missing, always or never", flag)
 }
 
 func runServer(ctx context.Context, a *app, name string, pull sandbox.PullPolicy) error {
