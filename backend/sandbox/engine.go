@@ -25,6 +25,8 @@ type Engine struct {
 	home   string
 	homeID string
 	host   Host
+	// sources, when set, lists where images may come from.
+	sources ImageSources
 
 	mu       sync.Mutex
 	instance *instance // taken on first launch

@@ -34,6 +34,9 @@ const (
 // ResolveImage finds ref on the engine, pulling per policy with progress
 // written to progress, and returns what it resolves to now.
 func (e *Engine) ResolveImage(ctx context.Context, ref string, policy PullPolicy, progress io.Writer) (Image, error) {
+	if err := e.sources.Check(ref); err != nil {
+		return Image{}, err
+	}
 	if policy != PullAlways {
 		img, err := e.inspectImage(ctx, ref)
 		if err == nil {

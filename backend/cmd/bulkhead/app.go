@@ -109,10 +109,15 @@ func (a *app) engine(ctx context.Context) (*sandbox.Engine, error) {
 		if err != nil {
 			return nil, err
 		}
+		policy, err := loadPolicy()
+		if err != nil {
+			return nil, err
+		}
 		if a.eng, err = sandbox.Connect(ctx, home); err != nil {
 			return nil, err
 		}
 		a.eng.UseHelper(helperBinary())
+		a.eng.RestrictImages(policy.Images.Allow)
 	}
 	return a.eng, nil
 }

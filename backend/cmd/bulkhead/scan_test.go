@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -48,4 +50,36 @@ func TestScanPrintsFindingsOfACatalog(t *testing.T) {
 	if out, errOut, code := e.run("scan", "plain"); code != 0 || !strings.Contains(out, "1 server(s) scanned: nothing would be withheld") {
 		t.Errorf("scan of an honest server: %d\n%s%s", code, out, errOut)
 	}
+}
+
+// TestAdministratorAllowListRefusesOtherImages: with an administrator's
+// allow-list that names another registry, a test image is refused before
+// anything runs; once its namespace is allowed, it starts.
+func TestAdministratorAllowListRefusesOtherImages(t *testing.T) {
+	cli := testenv.RequireEngine(t)
+	wb := testenv.ServerImage(t, cli, "wellbehaved")
+	e := newEnv(t, entryYAML("plain", wb, ""))
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	e.extra = append(e.extra, "BULKHEAD_POLICY="+policy)
+
+	os.WriteFile(policy, []byte("images:\n  allow: [registry.example.com/*]\n"), 0o644)
+	_, errOut, code := e.run("scan", "plain")
+	if !strings.Contains(errOut, "0 definition(s) would be withheld and 1 server(s) could not be scanned") {
+		t.Errorf("scan under a refusing allow-list: %d %s", code, errOut)
+	}
+	out, errOut, code := e.run("run", "plain")
+	oneLineError(t, errOut, code, "which the administrator's allow-list does not include (registry.example.com/*)")
+	if out != "" {
+		t.Errorf("stdout: %q", out)
+	}
+	e.requireNoContainers(cli)
+
+	os.WriteFile(policy, []byte("images:\n  allow: [docker.io/bulkhead-test/*]\n"), 0o644)
+	if out, errOut, code := e.run("scan", "plain"); code != 0 {
+		t.Errorf("scan under an allow-list naming the image's namespace: %d\n%s%s", code, out, errOut)
+	}
+
+	os.WriteFile(policy, []byte("images:\n  alow: [x]\n"), 0o644)
+	_, errOut, code = e.run("scan", "plain")
+	oneLineError(t, errOut, code, "administrator policy "+policy+": ")
 }
