@@ -116,6 +116,9 @@ func scanTargets(a *app, names []string) ([]catalog.Entry, error) {
 // definitions would be withheld.
 func printScan(a *app, e catalog.Entry, defs []trust.Definition, others *scan.Context) (int, error) {
 	fmt.Fprintf(a.stdout, "%s (%s, %s): %d definition(s)\n", e.Name, e.Image, e.Source, len(defs))
+	for _, l := range trust.Lookalikes(e, catalog.Builtin()) {
+		fmt.Fprintf(a.stdout, "  warning: %s\n", sandbox.EscapeControl(l.String()))
+	}
 	withheld := 0
 	for _, d := range defs {
 		findings, err := trust.ScanDefinition(d, others)

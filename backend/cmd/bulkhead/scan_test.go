@@ -19,7 +19,7 @@ func TestScanPrintsFindingsOfACatalog(t *testing.T) {
 	wb := testenv.ServerImage(t, cli, "wellbehaved")
 	e := newEnv(t, "version: 1\nservers:\n"+
 		"  - name: feat\n    image: "+feat+"\n    args: [--poisoned]\n"+
-		"  - name: plain\n    image: "+wb+"\n"+
+		"  - name: memroy\n    image: "+wb+"\n"+
 		"  - name: gone\n    image: bulkhead-test/not-built:1\n")
 	out, errOut, code := e.run("scan", "--pull", "never")
 	t.Logf("stdout:\n%s\nstderr:\n%s", out, errOut)
@@ -28,7 +28,8 @@ func TestScanPrintsFindingsOfACatalog(t *testing.T) {
 		"tool helper: would be withheld",
 		"hidden-markup [high] description:",
 		"sensitive-file [high] description:",
-		"plain (" + wb + ", ",
+		"memroy (" + wb + ", ",
+		`warning: name of "memroy" looks like verified server "memory": "memroy" is 1 character(s) from "memory"`,
 		"gone: not scanned: ",
 	} {
 		if !strings.Contains(out, want) {
@@ -40,14 +41,14 @@ func TestScanPrintsFindingsOfACatalog(t *testing.T) {
 	}
 	oneLineError(t, errOut, code, "1 definition(s) would be withheld and 1 server(s) could not be scanned")
 	e.requireNoContainers(cli)
-	if out, _, _ := e.run("image", "ls"); strings.Contains(out, "feat") || strings.Contains(out, "plain") {
+	if out, _, _ := e.run("image", "ls"); strings.Contains(out, "feat") || strings.Contains(out, "memroy") {
 		t.Errorf("scan pinned an image:\n%s", out)
 	}
 	if out, _, _ := e.run("changes"); !strings.Contains(out, "nothing is withheld") {
 		t.Errorf("scan recorded withheld definitions:\n%s", out)
 	}
 
-	if out, errOut, code := e.run("scan", "plain"); code != 0 || !strings.Contains(out, "1 server(s) scanned: nothing would be withheld") {
+	if out, errOut, code := e.run("scan", "memroy"); code != 0 || !strings.Contains(out, "1 server(s) scanned: nothing would be withheld") {
 		t.Errorf("scan of an honest server: %d\n%s%s", code, out, errOut)
 	}
 }

@@ -14,7 +14,9 @@ var confusables = strings.NewReplacer(
 	"ο", "o", "α", "a", "ν", "v", "ρ", "p", "τ", "t", "ι", "l", "κ", "k", "ε", "e",
 )
 
-func skeleton(name string) string { return confusables.Replace(strings.ToLower(name)) }
+// Skeleton maps a name onto the characters it could pass for, so two names
+// that look alike have the same skeleton.
+func Skeleton(name string) string { return confusables.Replace(strings.ToLower(name)) }
 
 // names checks a definition's own name: characters that pass for others,
 // and look-alikes of other servers' tools.
@@ -26,7 +28,7 @@ func names(out []Finding, name string, ctx *Context) []Finding {
 			break
 		}
 	}
-	for _, other := range ctx.skeletons[skeleton(name)] {
+	for _, other := range ctx.skeletons[Skeleton(name)] {
 		if other != name {
 			out = append(out, finding("homoglyph-name", High, name, 0, len(name),
 				fmt.Sprintf("looks like tool %q of server %q", other, ctx.others[other])))

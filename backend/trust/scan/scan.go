@@ -89,7 +89,7 @@ type Context struct {
 func NewContext(otherTools map[string]string) *Context {
 	c := &Context{others: otherTools, skeletons: map[string][]string{}, mentionable: map[string]string{}}
 	for _, name := range slices.Sorted(maps.Keys(otherTools)) {
-		c.skeletons[skeleton(name)] = append(c.skeletons[skeleton(name)], name)
+		c.skeletons[Skeleton(name)] = append(c.skeletons[Skeleton(name)], name)
 		if toolLike(name) {
 			low := strings.ToLower(name)
 			c.mentionable[low] = name
