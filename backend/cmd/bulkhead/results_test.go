@@ -89,6 +89,7 @@ func TestResultsCarryingSecretsAreScreened(t *testing.T) {
 		}
 	}
 
+	cs.Close() // waits for the gateway to exit, so its log is complete
 	if strings.Contains(stderr.String(), key) || !strings.Contains(stderr.String(), "result redacted") {
 		t.Errorf("gateway log shows the key or no redaction:\n%s", stderr.String())
 	}
