@@ -8,7 +8,7 @@ import (
 
 // marks is what one pass over a text found worth a closer look.
 type marks struct {
-	rules   uint64 // bit i: an anchor of patternRules()[i] occurs
+	rules   uint64 // bit i: an anchor of patternRules[i] occurs
 	exfil   bool   // an anchor of the exfiltration phrases occurs
 	blobRun bool   // a run of base64 or hex long enough to hide text
 	plain   bool   // printable ASCII, tabs and line ends only
@@ -41,11 +41,10 @@ func buildAnchorIndex() *anchors {
 		}
 		idx.byFirst[text[0]] = append(idx.byFirst[text[0]], a)
 	}
-	rules := patternRules()
-	if len(rules) > 64 {
+	if len(patternRules) > 64 {
 		panic("scan: more pattern rules than marks.rules has bits")
 	}
-	for i, r := range rules {
+	for i, r := range patternRules {
 		for _, text := range r.anchors {
 			add(text, 1<<i, false)
 		}
@@ -57,8 +56,26 @@ func buildAnchorIndex() *anchors {
 }
 
 // patternRules are the rules read by anchors: the text rules, then the
-// secret rules.
-func patternRules() []patternRule { return slices.Concat(textRules, secretRules) }
+// secret rules, so bit i of marks.rules is the same rule for both scans.
+var patternRules = slices.Concat(textRules, secretRules)
+
+// matchRules appends the matches of the first n pattern rules whose
+// anchors the text holds. A secret's finding never shows the secret.
+func matchRules(out []Finding, text string, m marks, n int) []Finding {
+	for i, r := range patternRules[:n] {
+		if m.rules&(1<<i) == 0 {
+			continue
+		}
+		for _, s := range r.re.FindAllStringIndex(text, -1) {
+			if r.id == "secret" {
+				out = append(out, secretFinding(s[0], s[1], r.reason))
+			} else {
+				out = append(out, finding(r.id, r.severity, text, s[0], s[1], r.reason))
+			}
+		}
+	}
+	return out
+}
 
 // Byte classes for markAnchors, looked up once per byte.
 const (

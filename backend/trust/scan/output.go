@@ -11,19 +11,7 @@ import (
 // blobs are left alone: results carry encoded data honestly.
 func Output(text string, known *Secrets) []Finding {
 	m := markAnchors(text)
-	var out []Finding
-	for i, r := range patternRules() {
-		if m.rules&(1<<i) == 0 {
-			continue
-		}
-		for _, s := range r.re.FindAllStringIndex(text, -1) {
-			if r.id == "secret" {
-				out = append(out, secretFinding(s[0], s[1], r.reason))
-			} else {
-				out = append(out, finding(r.id, r.severity, text, s[0], s[1], r.reason))
-			}
-		}
-	}
+	out := matchRules(nil, text, m, len(patternRules))
 	if !m.plain {
 		out = characters(out, text)
 	}

@@ -92,14 +92,7 @@ func Text(field, text string) []Finding {
 // scanText appends the findings of the text rules; the caller fills in
 // the field.
 func scanText(out []Finding, text string, m marks) []Finding {
-	for i, r := range textRules {
-		if m.rules&(1<<i) == 0 {
-			continue
-		}
-		for _, s := range r.re.FindAllStringIndex(text, -1) {
-			out = append(out, finding(r.id, r.severity, text, s[0], s[1], r.reason))
-		}
-	}
+	out = matchRules(out, text, m, len(textRules))
 	if m.blobRun {
 		out = encodedBlobs(out, text)
 	}
