@@ -54,14 +54,7 @@ func (b *Sandboxed) Start(ctx context.Context) (Process, error) {
 // LaunchSandboxed resolves the entry's image, checks its grants against this
 // machine, its image and launch spec against their pins, then launches it.
 func LaunchSandboxed(ctx context.Context, eng *sandbox.Engine, st *store.Store, e catalog.Entry, pull sandbox.PullPolicy, progress io.Writer) (*sandbox.Sandbox, error) {
-	if progress == nil {
-		progress = io.Discard
-	}
-	img, err := eng.ResolveImage(ctx, e.Image, pull, progress)
-	if err != nil {
-		return nil, err
-	}
-	spec, err := sandbox.NewSpec(e, img, eng.Host())
+	img, spec, err := resolveSpec(ctx, eng, e, pull, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +65,20 @@ func LaunchSandboxed(ctx context.Context, eng *sandbox.Engine, st *store.Store, 
 		return nil, err
 	}
 	return eng.Launch(ctx, spec)
+}
+
+// resolveSpec finds the entry's image, pulling per policy, and builds its
+// hardened launch spec for this machine.
+func resolveSpec(ctx context.Context, eng *sandbox.Engine, e catalog.Entry, pull sandbox.PullPolicy, progress io.Writer) (sandbox.Image, sandbox.Spec, error) {
+	if progress == nil {
+		progress = io.Discard
+	}
+	img, err := eng.ResolveImage(ctx, e.Image, pull, progress)
+	if err != nil {
+		return img, sandbox.Spec{}, err
+	}
+	spec, err := sandbox.NewSpec(e, img, eng.Host())
+	return img, spec, err
 }
 
 type sandboxProcess struct{ sb *sandbox.Sandbox }

@@ -22,15 +22,8 @@ const inspectTimeout = 2 * time.Minute
 func Inspect(ctx context.Context, eng *sandbox.Engine, e catalog.Entry, pull sandbox.PullPolicy, progress io.Writer) (defs []trust.Definition, err error) {
 	ctx, cancel := context.WithTimeout(ctx, inspectTimeout)
 	defer cancel()
-	if progress == nil {
-		progress = io.Discard
-	}
 	e.Permissions.Network, e.Permissions.Mounts = catalog.Network{}, nil
-	img, err := eng.ResolveImage(ctx, e.Image, pull, progress)
-	if err != nil {
-		return nil, err
-	}
-	spec, err := sandbox.NewSpec(e, img, eng.Host())
+	_, spec, err := resolveSpec(ctx, eng, e, pull, progress)
 	if err != nil {
 		return nil, err
 	}
