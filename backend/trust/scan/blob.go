@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,7 +16,7 @@ import (
 // bytes of hidden text.
 const blobMin = 40
 
-var blobRe = regexp.MustCompile(`[A-Za-z0-9+/_-]{40,}={0,2}`)
+var blobRe = regexp.MustCompile(`[A-Za-z0-9+/_-]{` + strconv.Itoa(blobMin) + `,}={0,2}`)
 
 // encodedBlobs flags runs of base64 or hex. One that decodes to readable
 // text is text hidden from a person, and withheld; a long one that
