@@ -51,9 +51,14 @@ func (b *Sandboxed) Start(ctx context.Context) (Process, error) {
 	return sandboxProcess{sb}, nil
 }
 
-// LaunchSandboxed resolves the entry's image, checks its grants against this
-// machine, its image and launch spec against their pins, then launches it.
+// LaunchSandboxed refuses an unconfirmed look-alike of a verified server
+// before pulling anything, resolves the entry's image, checks its grants
+// against this machine, its image and launch spec against their pins, then
+// launches it.
 func LaunchSandboxed(ctx context.Context, eng *sandbox.Engine, st *store.Store, e catalog.Entry, pull sandbox.PullPolicy, progress io.Writer) (*sandbox.Sandbox, error) {
+	if err := trust.CheckLookalike(ctx, st, e); err != nil {
+		return nil, err
+	}
 	img, spec, err := resolveSpec(ctx, eng, e, pull, progress)
 	if err != nil {
 		return nil, err

@@ -41,7 +41,7 @@ func Lookalikes(e catalog.Entry, verified []catalog.Entry) []Lookalike {
 			}
 		}
 		add("name", nearName(e.Name, v.Name))
-		if e.Title != e.Name || v.Title != v.Name {
+		if !strings.EqualFold(e.Title, e.Name) || !strings.EqualFold(v.Title, v.Name) { // else the name said it
 			add("title", nearName(e.Title, v.Title))
 		}
 		add("image", nearImage(e.Image, v.Image))

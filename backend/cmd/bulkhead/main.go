@@ -67,6 +67,7 @@ pins the image you approved.`,
 		newChangesCommand(a),
 		newHoldsCommand(a),
 		newScanCommand(a),
+		newConfirmCommand(a),
 		newDoctorCommand(a),
 		newRelayCommand(),
 	)

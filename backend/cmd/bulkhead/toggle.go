@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/bulkhead-dev/bulkhead/backend/trust"
 )
 
 func newToggleCommand(a *app, enable bool) *cobra.Command {
@@ -25,9 +27,15 @@ unless disabled. A running gateway picks changes up when it restarts.`,
 				return err
 			}
 			for _, arg := range args { // check them all before changing any
-				server, _, _ := strings.Cut(arg, "/")
-				if _, err := a.entry(server); err != nil {
+				server, tool, _ := strings.Cut(arg, "/")
+				entry, err := a.entry(server)
+				if err != nil {
 					return err
+				}
+				if enable && tool == "" {
+					if err := trust.CheckLookalike(cmd.Context(), st, entry); err != nil {
+						return err
+					}
 				}
 			}
 			for _, arg := range args {
