@@ -116,8 +116,11 @@ func scanTargets(a *app, names []string) ([]catalog.Entry, error) {
 // definitions would be withheld.
 func printScan(a *app, e catalog.Entry, defs []trust.Definition, others *scan.Context) (int, error) {
 	fmt.Fprintf(a.stdout, "%s (%s, %s): %d definition(s)\n", e.Name, e.Image, e.Source, len(defs))
-	for _, l := range trust.Lookalikes(e, catalog.Builtin()) {
-		fmt.Fprintf(a.stdout, "  warning: %s\n", sandbox.EscapeControl(l.String()))
+	if found := trust.Lookalikes(e, catalog.Builtin()); len(found) > 0 {
+		for _, l := range found {
+			fmt.Fprintf(a.stdout, "  warning: %s\n", sandbox.EscapeControl(l.String()))
+		}
+		fmt.Fprintf(a.stdout, "  it runs only once you confirm it is the server you mean: bulkhead confirm %s\n", e.Name)
 	}
 	withheld := 0
 	for _, d := range defs {

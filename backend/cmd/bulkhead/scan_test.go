@@ -30,6 +30,7 @@ func TestScanPrintsFindingsOfACatalog(t *testing.T) {
 		"sensitive-file [high] description:",
 		"memroy (" + wb + ", ",
 		`warning: name of "memroy" looks like verified server "memory": "memroy" is 1 character(s) from "memory"`,
+		"it runs only once you confirm it is the server you mean: bulkhead confirm memroy",
 		"gone: not scanned: ",
 	} {
 		if !strings.Contains(out, want) {
