@@ -42,6 +42,7 @@ type Entry struct {
 	User        string            `yaml:"user,omitempty" json:"user,omitempty"`
 	Permissions Permissions       `yaml:"permissions,omitempty" json:"permissions"`
 	Results     ResultPolicy      `yaml:"results,omitempty" json:"results"`
+	Signature   *Signature        `yaml:"signature,omitempty" json:"signature,omitempty"`
 
 	// Source says where the entry was defined; it is not part of the file.
 	Source Source `yaml:"-" json:"source"`

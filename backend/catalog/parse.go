@@ -132,7 +132,7 @@ var (
 	}
 	fieldKinds = map[string]string{
 		"document": "the top level (allowed: version, servers)", "Entry": "a server entry",
-		"Permissions": "permissions", "Mount": "a mount", "HTTPEndpoint": "http",
+		"Permissions": "permissions", "Mount": "a mount", "HTTPEndpoint": "http", "Signature": "signature",
 	}
 )
 

@@ -89,6 +89,11 @@ func (e *Entry) normalize() error {
 	default:
 		return bad("results", "results %q is not a policy: use redact, block or hold", e.Results)
 	}
+	if e.Signature != nil {
+		if err := e.Signature.validate(); err != nil {
+			return err
+		}
+	}
 	return e.Permissions.normalize()
 }
 
