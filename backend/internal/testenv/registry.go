@@ -4,100 +4,92 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
-const manifestType = "application/vnd.docker.distribution.manifest.v2+json"
-
-// Registry is a read-only image registry (the Registry HTTP API v2 subset a
-// pull uses) served on loopback from the test process. The engine pulls from
-// it for real; loopback registries need no TLS, and nothing leaves the machine.
+// Registry is an in-memory OCI registry (go-containerregistry's, with the
+// referrers API) served on loopback from the test process. The engine pulls
+// from it for real; loopback registries need no TLS, and nothing leaves the
+// machine.
 type Registry struct {
-	srv       *httptest.Server
-	mu        sync.Mutex
-	blobs     map[string][]byte // digest -> content
-	manifests map[string][]byte // "name:tag" and "name@digest" -> manifest
+	srv *httptest.Server
 }
 
 // NewRegistry starts a registry for the length of the test.
 func NewRegistry(t testing.TB) *Registry {
-	r := &Registry{blobs: map[string][]byte{}, manifests: map[string][]byte{}}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.srv = &httptest.Server{Listener: l, Config: &http.Server{Handler: http.HandlerFunc(r.serve)}}
+	h := registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0)))
+	r := &Registry{srv: &httptest.Server{Listener: l, Config: &http.Server{Handler: h}}}
 	r.srv.Start()
 	t.Cleanup(r.srv.Close)
 	return r
 }
+
+// Close stops serving, as a registry out of reach would.
+func (r *Registry) Close() { r.srv.Close() }
 
 // Host is the registry's host:port, the first part of its image references.
 func (r *Registry) Host() string { return r.srv.Listener.Addr().String() }
 
 // Push publishes the server's image as host/name:tag (replacing what the tag
 // pointed at) and returns the reference and the manifest digest.
-func (r *Registry) Push(t testing.TB, name, tag, server string, opts ...ImageOption) (ref, digest string) {
+func (r *Registry) Push(t testing.TB, repo, tag, server string, opts ...ImageOption) (ref, digest string) {
 	t.Helper()
 	raw, config, err := scratchOf(t, server, opts).Assemble()
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := digestOf(config)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	zw.Write(raw)
 	zw.Close()
-	layer := gz.Bytes()
 	manifest, _ := json.Marshal(map[string]any{
 		"schemaVersion": 2,
-		"mediaType":     manifestType,
-		"config":        map[string]any{"mediaType": "application/vnd.docker.container.image.v1+json", "size": len(config), "digest": id},
-		"layers":        []map[string]any{{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": len(layer), "digest": digestOf(layer)}},
+		"mediaType":     types.DockerManifestSchema2,
+		"config":        map[string]any{"mediaType": types.DockerConfigJSON, "size": len(config), "digest": digestOf(config)},
+		"layers":        []map[string]any{{"mediaType": types.DockerLayer, "size": gz.Len(), "digest": digestOf(gz.Bytes())}},
 	})
-	digest = digestOf(manifest)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.blobs[id] = config
-	r.blobs[digestOf(layer)] = layer
-	r.manifests[name+":"+tag] = manifest
-	r.manifests[name+"@"+digest] = manifest
-	return r.Host() + "/" + name + ":" + tag, digest
+	ref = r.Host() + "/" + repo + ":" + tag
+	r.put(t, ref, types.DockerManifestSchema2, manifest, static.NewLayer(config, types.DockerConfigJSON), static.NewLayer(gz.Bytes(), types.DockerLayer))
+	return ref, digestOf(manifest)
 }
 
-func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
-	if req.Method != http.MethodGet && req.Method != http.MethodHead {
-		http.Error(w, "read-only registry", http.StatusMethodNotAllowed)
-		return
+// put uploads blobs, then a manifest under ref (a tag or a digest).
+func (r *Registry) put(t testing.TB, ref string, mt types.MediaType, manifest []byte, blobs ...v1.Layer) {
+	t.Helper()
+	named, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
 	}
-	path := strings.TrimPrefix(req.URL.Path, "/v2/")
-	if path == "" || path == req.URL.Path {
-		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var body []byte
-	if name, ref, ok := strings.Cut(path, "/manifests/"); ok {
-		sep := ":"
-		if strings.HasPrefix(ref, "sha256:") {
-			sep = "@"
+	for _, b := range blobs {
+		if err := remote.WriteLayer(named.Context(), b); err != nil {
+			t.Fatal(err)
 		}
-		body = r.manifests[name+sep+ref]
-		w.Header().Set("Content-Type", manifestType)
-		w.Header().Set("Docker-Content-Digest", digestOf(body))
-	} else if _, digest, ok := strings.Cut(path, "/blobs/"); ok {
-		body = r.blobs[digest]
-		w.Header().Set("Content-Type", "application/octet-stream")
 	}
-	if body == nil {
-		http.Error(w, `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]}`, http.StatusNotFound)
-		return
+	if err := remote.Put(named, rawManifest{manifest, mt}); err != nil {
+		t.Fatal(err)
 	}
-	w.Write(body)
 }
+
+type rawManifest struct {
+	data []byte
+	mt   types.MediaType
+}
+
+func (m rawManifest) RawManifest() ([]byte, error)        { return m.data, nil }
+func (m rawManifest) MediaType() (types.MediaType, error) { return m.mt, nil }
