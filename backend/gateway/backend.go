@@ -59,7 +59,7 @@ func LaunchSandboxed(ctx context.Context, eng *sandbox.Engine, st *store.Store, 
 	if err := trust.CheckLookalike(ctx, st, e); err != nil {
 		return nil, err
 	}
-	img, spec, err := resolveSpec(ctx, eng, e, pull, progress)
+	img, spec, err := resolveSpec(ctx, eng, st, e, pull, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -72,14 +72,18 @@ func LaunchSandboxed(ctx context.Context, eng *sandbox.Engine, st *store.Store, 
 	return eng.Launch(ctx, spec)
 }
 
-// resolveSpec finds the entry's image, pulling per policy, and builds its
+// resolveSpec finds the entry's image, pulling per policy, checks the
+// signature the entry requires (remembered in st, if given), and builds its
 // hardened launch spec for this machine.
-func resolveSpec(ctx context.Context, eng *sandbox.Engine, e catalog.Entry, pull sandbox.PullPolicy, progress io.Writer) (sandbox.Image, sandbox.Spec, error) {
+func resolveSpec(ctx context.Context, eng *sandbox.Engine, st *store.Store, e catalog.Entry, pull sandbox.PullPolicy, progress io.Writer) (sandbox.Image, sandbox.Spec, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
 	img, err := eng.ResolveImage(ctx, e.Image, pull, progress)
 	if err != nil {
+		return img, sandbox.Spec{}, err
+	}
+	if err := trust.CheckSignature(ctx, st, e, img); err != nil {
 		return img, sandbox.Spec{}, err
 	}
 	spec, err := sandbox.NewSpec(e, img, eng.Host())

@@ -23,7 +23,7 @@ func Inspect(ctx context.Context, eng *sandbox.Engine, e catalog.Entry, pull san
 	ctx, cancel := context.WithTimeout(ctx, inspectTimeout)
 	defer cancel()
 	e.Permissions.Network, e.Permissions.Mounts = catalog.Network{}, nil
-	_, spec, err := resolveSpec(ctx, eng, e, pull, progress)
+	_, spec, err := resolveSpec(ctx, eng, nil, e, pull, progress)
 	if err != nil {
 		return nil, err
 	}

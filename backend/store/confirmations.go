@@ -25,3 +25,18 @@ func (s *Store) LookalikeConfirmed(ctx context.Context, server, shown string) (b
 	}
 	return err == nil && got == shown, err
 }
+
+// RecordSignatureCheck remembers that the image imageID, fetched as
+// repoDigest, carries a signature meeting requirement (a hash).
+func (s *Store) RecordSignatureCheck(ctx context.Context, imageID, requirement, repoDigest string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO signature_checks (image_id, requirement, repo_digest, checked_at) VALUES (?, ?, ?, ?)`,
+		imageID, requirement, repoDigest, time.Now().UTC().Format(time.RFC3339Nano))
+	return err
+}
+
+// SignatureChecked reports whether imageID was verified against requirement.
+func (s *Store) SignatureChecked(ctx context.Context, imageID, requirement string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM signature_checks WHERE image_id = ? AND requirement = ?`, imageID, requirement).Scan(&n)
+	return n > 0, err
+}
