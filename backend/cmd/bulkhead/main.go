@@ -70,6 +70,7 @@ pins the image you approved.`,
 		newConfirmCommand(a),
 		newDoctorCommand(a),
 		newRelayCommand(),
+		newEgressProxyCommand(),
 	)
 	return root
 }
