@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
+
+	"github.com/bulkhead-dev/bulkhead/backend/egress"
 )
 
 // Engine is a connection to the Docker Engine on behalf of one Bulkhead home.
@@ -27,6 +29,8 @@ type Engine struct {
 	host   Host
 	// sources, when set, lists where images may come from.
 	sources ImageSources
+	// onEgress records egress proxy events (OnEgress).
+	onEgress func(server string, ev egress.Event)
 
 	mu       sync.Mutex
 	instance *instance // taken on first launch

@@ -14,11 +14,11 @@ func (s *Sandbox) Err() error {
 	x := s.Exit()
 	name := s.Spec.Server
 	who := fmt.Sprintf("server %q", name)
-	if x.Relay {
-		who = fmt.Sprintf("the relay to server %q", name)
+	if x.Helper != "" {
+		who = fmt.Sprintf("the %s of server %q", x.Helper, name)
 	}
 	switch {
-	case x.OOMKilled && x.Code != 0 && !x.Relay:
+	case x.OOMKilled && x.Code != 0 && x.Helper == "":
 		return fmt.Errorf("%s was killed for reaching its memory limit (%s); raise permissions.memory if it needs more",
 			who, catalog.ByteSize(s.Spec.Memory))
 	case x.Err != nil:

@@ -7,9 +7,11 @@ import (
 	"debug/elf"
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"os"
 
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
+	"github.com/bulkhead-dev/bulkhead/backend/egress"
 	"github.com/bulkhead-dev/bulkhead/backend/scratch"
 )
 
@@ -99,5 +101,38 @@ func relaySpec(server Spec, helper Image) Spec {
 		Pids:       64,
 		Tmpfs:      1 << 20,
 		Transport:  catalog.TransportStdio,
+	}
+}
+
+// egressSpec runs the egress proxy of a server granted network access:
+// locked down like any server, listening on the server's internal network
+// only and passing the grants on.
+func egressSpec(server Spec, helper Image, subnet netip.Prefix) Spec {
+	args := []string{"/bulkhead", "egress-proxy", subnet.String()}
+	for _, g := range server.Network.Allow {
+		args = append(args, g.String())
+	}
+	return Spec{
+		Server:     server.Server,
+		Image:      helper,
+		Entrypoint: args,
+		Env:        map[string]string{"HOME": "/tmp"},
+		User:       "65534:65534",
+		CPU:        0.5,
+		Memory:     64 << 20,
+		Pids:       64,
+		Tmpfs:      1 << 20,
+		Transport:  catalog.TransportStdio,
+	}
+}
+
+// proxyEnv points the usual proxy settings at the egress proxy. Every HTTP
+// client that honours them goes through it; one that does not has no
+// route out anyway.
+func proxyEnv(proxy netip.Addr) []string {
+	url := "http://" + netip.AddrPortFrom(proxy, egress.Port).String()
+	return []string{
+		"HTTP_PROXY=" + url, "HTTPS_PROXY=" + url, "http_proxy=" + url, "https_proxy=" + url,
+		"NO_PROXY=localhost,127.0.0.1,::1", "no_proxy=localhost,127.0.0.1,::1",
 	}
 }

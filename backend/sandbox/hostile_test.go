@@ -22,9 +22,9 @@ type attempt struct {
 
 const hostilePids = 64
 
-// bridgeListener listens on the default bridge's gateway: an address on this
+// bridgeGateway is the default bridge's gateway: an address on this
 // machine that a container with a network could reach.
-func bridgeListener(t *testing.T, cli *client.Client) string {
+func bridgeGateway(t *testing.T, cli *client.Client) net.IP {
 	t.Helper()
 	nw, err := cli.NetworkInspect(context.Background(), "bridge", client.NetworkInspectOptions{})
 	if err != nil {
@@ -37,15 +37,20 @@ func bridgeListener(t *testing.T, cli *client.Client) string {
 		t.Fatalf("bridge interface %q: %v", ifname, err)
 	}
 	addrs, _ := iface.Addrs()
-	var gw net.IP
 	for _, a := range addrs {
 		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
-			gw = ipn.IP
+			return ipn.IP
 		}
 	}
-	if gw == nil {
-		t.Fatalf("bridge interface %s has no IPv4 address", ifname)
-	}
+	t.Fatalf("bridge interface %s has no IPv4 address", ifname)
+	return nil
+}
+
+// bridgeListener listens on the bridge gateway and hangs up on whoever
+// connects.
+func bridgeListener(t *testing.T, cli *client.Client) string {
+	t.Helper()
+	gw := bridgeGateway(t, cli)
 	l, err := net.Listen("tcp", net.JoinHostPort(gw.String(), "0"))
 	if err != nil {
 		t.Fatalf("listen on the bridge gateway %s: %v", gw, err)

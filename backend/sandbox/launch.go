@@ -28,7 +28,8 @@ const (
 
 // Sandbox is one running server container with its stdio attached. A
 // server that speaks HTTP also has a relay container on a private network
-// between them; its traffic flows over the relay's stdio instead.
+// between them, and its traffic flows over the relay's stdio instead; a
+// server granted egress has an egress proxy on that network.
 type Sandbox struct {
 	ID   string
 	Name string
@@ -42,8 +43,10 @@ type Sandbox struct {
 	gone     chan struct{} // this container has exited and been removed
 	exit     Exit
 
-	relay   *Sandbox // HTTP servers only
-	network string   // HTTP servers only: their private network
+	role    string   // a helper's LabelRole; "" for the server
+	relay   *Sandbox // servers speaking HTTP: carries their traffic
+	proxy   *Sandbox // servers granted egress: their only way out
+	network string   // the internal network of a server with helpers
 	done    chan struct{}
 }
 
@@ -52,7 +55,7 @@ type Exit struct {
 	Code      int
 	OOMKilled bool
 	Stopped   bool  // it ended while Bulkhead was stopping it
-	Relay     bool  // the relay ended, not the server
+	Helper    string // the role of the helper that ended first (relay, proxy), not the server
 	Err       error // the engine could not say
 }
 
@@ -69,8 +72,8 @@ func (e *Engine) Launch(ctx context.Context, spec Spec) (*Sandbox, error) {
 	}
 	labels := e.labels(spec, in)
 	var s *Sandbox
-	if spec.Transport == catalog.TransportHTTP {
-		s, err = e.launchHTTP(ctx, spec, labels, log)
+	if spec.Transport == catalog.TransportHTTP || !spec.Network.None() {
+		s, err = e.launchNetworked(ctx, spec, labels, log)
 	} else {
 		s, err = e.launch(ctx, spec, labels, placement{stdin: true}, log)
 		if err == nil {
@@ -109,10 +112,13 @@ func (e *Engine) launch(ctx context.Context, spec Spec, labels map[string]string
 	if err != nil {
 		return nil, fmt.Errorf("create sandbox for %s: %s", spec.Server, oneLine(err))
 	}
-	s := &Sandbox{ID: created.ID, Name: name, Spec: spec, engine: e, log: log, gone: make(chan struct{}), done: make(chan struct{})}
+	s := &Sandbox{ID: created.ID, Name: name, Spec: spec, role: labels[LabelRole], engine: e, log: log, gone: make(chan struct{}), done: make(chan struct{})}
 	err = refuseWeakened(created.Warnings)
+	if err == nil && p.outside != "" {
+		_, err = e.cli.NetworkConnect(ctx, p.outside, client.NetworkConnectOptions{Container: s.ID})
+	}
 	if err == nil {
-		err = s.start(ctx, p.stdin)
+		err = s.start(ctx, p)
 	}
 	if err != nil {
 		e.remove(context.WithoutCancel(ctx), s.ID)
@@ -121,7 +127,8 @@ func (e *Engine) launch(ctx context.Context, spec Spec, labels map[string]string
 	return s, nil
 }
 
-func (s *Sandbox) start(ctx context.Context, stdin bool) error {
+func (s *Sandbox) start(ctx context.Context, p placement) error {
+	stdin := p.stdin
 	cli := s.engine.cli
 	// The attach connection outlives this call's context.
 	attach, err := cli.ContainerAttach(context.WithoutCancel(ctx), s.ID, client.ContainerAttachOptions{
@@ -141,15 +148,22 @@ func (s *Sandbox) start(ctx context.Context, stdin bool) error {
 	var out io.Writer = s.log
 	pr, pw := io.Pipe()
 	s.stdout = pr
-	if stdin {
+	switch {
+	case stdin:
 		out = pw
-	} else {
+	case p.events != nil:
+		out = p.events
+		pw.Close()
+	default:
 		pw.Close()
 	}
 	copied := make(chan struct{})
 	go func() {
 		_, err := stdcopy.StdCopy(out, s.log, s.attach.Reader)
 		pw.CloseWithError(err)
+		if p.events != nil {
+			p.events.Close()
+		}
 		close(copied)
 	}()
 	go s.monitor(wait, copied)
@@ -224,7 +238,7 @@ func (s *Sandbox) Exit() Exit {
 func (s *Sandbox) Stop(ctx context.Context) error {
 	s.stopping.Store(true)
 	if s.relay != nil {
-		s.terminate(ctx) // watchPair then ends the relay and the network
+		s.terminate(ctx) // watchGroup then ends the relay and the network
 	} else {
 		s.attach.CloseWrite()
 		select {

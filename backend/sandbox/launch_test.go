@@ -226,12 +226,12 @@ func TestReapRemovesOnlyOrphans(t *testing.T) {
 	kept := launchEntry(t, live, "kept", img, "")
 	// Networks whose owner crashed between creating them and starting a
 	// container, with nobody left to remove them.
-	strayDead, err := dead.createNetwork(ctx, "stray", dead.labels(Spec{Server: "stray"}, dead.instance))
+	strayDead, _, err := dead.createNetwork(ctx, "stray", dead.labels(Spec{Server: "stray"}, dead.instance))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer dead.removeNetwork(ctx, strayDead) // should the reap fail
-	strayLive, err := live.createNetwork(ctx, "stray", live.labels(Spec{Server: "stray"}, live.instance))
+	strayLive, _, err := live.createNetwork(ctx, "stray", live.labels(Spec{Server: "stray"}, live.instance))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ type Status struct {
 	Status   string    `json:"status"` // the engine's words, e.g. "Up 3 minutes"
 	Created  time.Time `json:"created"`
 	Instance string    `json:"instance"`
-	Role     string    `json:"role,omitempty"` // "relay" for a helper
+	Role     string    `json:"role,omitempty"` // a helper's role: relay or proxy
 }
 
 // List returns this home's server containers, by server then age. Helpers

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"net/netip"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -11,10 +12,11 @@ import (
 // serverAlias is the name a server speaking HTTP has on its private network.
 const serverAlias = "mcp"
 
-// createNetwork makes a private network for one server and its relay. It is
-// internal (no route out) and the host has no address on it, so the server
-// cannot reach the host's own services either; the relay is its only peer.
-func (e *Engine) createNetwork(ctx context.Context, server string, labels map[string]string) (string, error) {
+// createNetwork makes a private network for one server and its helpers,
+// and returns its name and subnet. It is internal (no route out) and the
+// host has no address on it, so the server cannot reach the host's own
+// services either; its helpers are its only peers.
+func (e *Engine) createNetwork(ctx context.Context, server string, labels map[string]string) (string, netip.Prefix, error) {
 	name := "bulkhead-" + server + "-" + randomHex(3)
 	_, err := e.cli.NetworkCreate(ctx, name, client.NetworkCreateOptions{
 		Driver:   "bridge",
@@ -26,9 +28,17 @@ func (e *Engine) createNetwork(ctx context.Context, server string, labels map[st
 		Labels: labels,
 	})
 	if err != nil {
-		return "", fmt.Errorf("create a private network for %s: %s", server, oneLine(err))
+		return "", netip.Prefix{}, fmt.Errorf("create a private network for %s: %s", server, oneLine(err))
 	}
-	return name, nil
+	info, err := e.cli.NetworkInspect(ctx, name, client.NetworkInspectOptions{})
+	if err == nil && (len(info.Network.IPAM.Config) == 0 || !info.Network.IPAM.Config[0].Subnet.IsValid()) {
+		err = fmt.Errorf("the engine gave it no subnet")
+	}
+	if err != nil {
+		e.removeNetwork(context.WithoutCancel(ctx), name)
+		return "", netip.Prefix{}, fmt.Errorf("inspect the private network of %s: %s", server, oneLine(err))
+	}
+	return name, info.Network.IPAM.Config[0].Subnet, nil
 }
 
 func (e *Engine) removeNetwork(ctx context.Context, name string) error {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -21,8 +22,14 @@ const (
 	LabelHome     = "dev.bulkhead.home"
 	LabelInstance = "dev.bulkhead.instance"
 	LabelImage    = "dev.bulkhead.image"
-	// LabelRole marks a helper container (value "relay") serving a server.
+	// LabelRole marks a helper container serving a server.
 	LabelRole = "dev.bulkhead.role"
+)
+
+// Roles of helper containers.
+const (
+	roleRelay  = "relay"
+	roleEgress = "proxy"
 )
 
 // Spec is everything a launch depends on: what a person approves and what
@@ -48,10 +55,6 @@ type Spec struct {
 // NewSpec checks an entry's grants against this machine and fixes the image
 // it runs. What this build cannot yet grant safely is refused, never widened.
 func NewSpec(e catalog.Entry, img Image, h Host) (Spec, error) {
-	if !e.Permissions.Network.None() {
-		return Spec{}, fmt.Errorf("server %q asks for network access (%s); egress allow-lists are not available in this build, so Bulkhead will not start it rather than give it an open network",
-			e.Name, e.Permissions.Network)
-	}
 	if len(e.Secrets) > 0 {
 		return Spec{}, fmt.Errorf("server %q needs secrets (%v), which this build cannot store yet; it will not start without them", e.Name, e.Secrets)
 	}
@@ -89,16 +92,25 @@ type placement struct {
 	// stdin carries traffic: MCP for a stdio server, the relay's stream
 	// for a relay.
 	stdin bool
+	// outside is a second network joined before start: the egress proxy's.
+	outside string
+	// env is added to the spec's: the proxy settings, which are not pinned
+	// (the proxy's address changes from launch to launch).
+	env []string
+	// events receives stdout when it is not traffic: the proxy's events.
+	// It is closed when the container's output ends.
+	events io.WriteCloser
 }
 
 // containerConfig turns a spec into the engine's create request. Every
 // protection here is unconditional; only the limits and mounts come from
 // the spec.
 func containerConfig(s Spec, labels map[string]string, p placement) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
-	env := make([]string, 0, len(s.Env))
+	env := make([]string, 0, len(s.Env)+len(p.env))
 	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		env = append(env, k+"="+s.Env[k])
 	}
+	env = append(env, p.env...)
 	cfg := &container.Config{
 		// The image ID, not the tag: the image that runs is the one checked.
 		Image:      s.Image.ID,

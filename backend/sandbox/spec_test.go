@@ -26,7 +26,6 @@ func entryFor(t *testing.T, name, image, extra string) catalog.Entry {
 func TestNewSpecRefusesWhatItCannotGrantSafely(t *testing.T) {
 	h := Host{UserHome: t.TempDir()}
 	cases := []struct{ yaml, want string }{
-		{"    permissions:\n      network: [api.github.com:443]\n", "asks for network access (api.github.com:443)"},
 		{"    secrets: [TOKEN]\n", "needs secrets ([TOKEN])"},
 	}
 	for _, c := range cases {

@@ -84,7 +84,6 @@ func TestBadInputIsOneLineAndLeavesNothing(t *testing.T) {
 		{"crashing server", entryYAML("s", img, "    args: [--crash]\n"), "s", `server "s" exited with code 3: fatal: no configuration found at /config/server.toml`, nil},
 		{"ssh keys mount", entryYAML("s", img, "    permissions:\n      mounts: [{host: ~/.ssh, container: /keys}]\n"), "s", "is refused: it is SSH keys", nil},
 		{"docker socket mount", entryYAML("s", img, "    permissions:\n      mounts: [{host: /var/run/docker.sock, container: /sock}]\n"), "s", "the Docker socket", nil},
-		{"network grant", entryYAML("s", img, "    permissions:\n      network: [api.github.com:443]\n"), "s", "asks for network access", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,7 +5,8 @@
 // Its tool "escape" runs every attempt. The other modes are helpers it runs
 // as child processes: sleep, hog (allocate memory), forkbomb, euid (print the
 // effective uid, used through a setuid-root copy of this binary) and
-// probe-net (one TCP dial, for a positive control outside the sandbox).
+// probe-net and probe-dns (one TCP dial, one direct DNS query: positive
+// controls outside the sandbox).
 package main
 
 import (
@@ -37,6 +38,11 @@ type escapeIn struct {
 	Name    string `json:"name" jsonschema:"a DNS name to try to resolve"`
 	HogMiB  int    `json:"hogMiB" jsonschema:"MiB of memory to allocate in a child process"`
 	ForkMax int    `json:"forkMax" jsonschema:"how many processes the fork bomb tries to start"`
+	// Network and file probes, each reported under its own key.
+	Dial      []string `json:"dial,omitempty" jsonschema:"more host:port to try to reach over TCP"`
+	Fetch     []string `json:"fetch,omitempty" jsonschema:"URLs to GET the usual way: through the proxy the environment names"`
+	Read      []string `json:"read,omitempty" jsonschema:"files to try to read"`
+	DNSServer string   `json:"dnsServer,omitempty" jsonschema:"host:port of a DNS server to send the name to directly over UDP"`
 }
 
 type report struct {
@@ -82,7 +88,53 @@ func escape(ctx context.Context, in escapeIn) map[string]Attempt {
 	r["host_processes"] = hostProcesses()
 	r["memory"] = hog(in.HogMiB)
 	r["fork_bomb"] = forkBomb(in.ForkMax)
+	for _, t := range in.Dial {
+		r["dial "+t] = dial(t)
+	}
+	for _, u := range in.Fetch {
+		r["fetch "+u] = fetch(ctx, u)
+	}
+	for _, f := range in.Read {
+		b, err := os.ReadFile(f)
+		r["read "+f] = Attempt{Worked: err == nil, Detail: string(b)}
+		if err != nil {
+			r["read "+f] = result(err)
+		}
+	}
+	if in.DNSServer != "" {
+		r["dns_direct"] = lookupAt(ctx, in.DNSServer, in.Name)
+	}
 	return r
+}
+
+// fetch GETs a URL with Go's default client, which honours HTTP(S)_PROXY.
+func fetch(ctx context.Context, url string) Attempt {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return result(err)
+	}
+	defer resp.Body.Close()
+	var body bytes.Buffer
+	body.ReadFrom(resp.Body)
+	return Attempt{Worked: resp.StatusCode == http.StatusOK, Detail: fmt.Sprintf("%d %s", resp.StatusCode, body.String())}
+}
+
+// lookupAt asks one DNS server for name directly, as an exfiltration would.
+func lookupAt(ctx context.Context, server, name string) Attempt {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp", server)
+	}}
+	addrs, err := r.LookupHost(ctx, name)
+	if err != nil {
+		return result(err)
+	}
+	return Attempt{Worked: true, Detail: strings.Join(addrs, ",")}
 }
 
 func result(err error) Attempt {
@@ -297,6 +349,10 @@ func helper(mode string, args []string) {
 			target = args[0]
 		}
 		json.NewEncoder(os.Stdout).Encode(dial(target))
+	case "probe-dns": // SERVER NAME: one direct query, for a positive control
+		if len(args) == 2 {
+			json.NewEncoder(os.Stdout).Encode(lookupAt(context.Background(), args[0], args[1]))
+		}
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", mode)
 		os.Exit(2)
