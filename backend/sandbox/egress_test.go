@@ -2,9 +2,7 @@ package sandbox
 
 import (
 	"context"
-	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"regexp"
 	"strconv"
@@ -20,20 +18,6 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/egress"
 	"github.com/bulkhead-dev/bulkhead/backend/internal/testenv"
 )
-
-// bridgeHTTP serves body over HTTP on the bridge gateway: a host on this
-// machine a container could reach if it had a way out.
-func bridgeHTTP(t *testing.T, gw net.IP, body string) string {
-	t.Helper()
-	l, err := net.Listen("tcp", net.JoinHostPort(gw.String(), "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) })}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return l.Addr().String()
-}
 
 // bridgeDNS counts the UDP datagrams that reach a port on the bridge
 // gateway: any query that gets there has left the sandbox.
@@ -76,9 +60,8 @@ func TestEgressReachesOnlyTheGrantedHost(t *testing.T) {
 		}
 	})
 	img := testenv.ServerImage(t, e.Client(), "hostile")
-	gw := bridgeGateway(t, e.Client())
-	granted, other := bridgeHTTP(t, gw, "granted host"), bridgeHTTP(t, gw, "other host")
-	dns, queries := bridgeDNS(t, gw)
+	granted, other := testenv.BridgeHTTP(t, e.Client(), "granted host"), testenv.BridgeHTTP(t, e.Client(), "other host")
+	dns, queries := bridgeDNS(t, testenv.BridgeGateway(t, e.Client()))
 
 	t.Run("control: a plain container reaches the other host and the DNS server", func(t *testing.T) {
 		out := runRaw(t, e.Client(), &container.Config{Image: img, Cmd: []string{"probe-net", other}}, &container.HostConfig{NetworkMode: "bridge"})

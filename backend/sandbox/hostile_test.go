@@ -22,35 +22,11 @@ type attempt struct {
 
 const hostilePids = 64
 
-// bridgeGateway is the default bridge's gateway: an address on this
-// machine that a container with a network could reach.
-func bridgeGateway(t *testing.T, cli *client.Client) net.IP {
-	t.Helper()
-	nw, err := cli.NetworkInspect(context.Background(), "bridge", client.NetworkInspectOptions{})
-	if err != nil {
-		t.Fatalf("inspect the bridge network: %v", err)
-	}
-	// Older engines leave the gateway out of IPAM; the bridge interface has it.
-	ifname := nw.Network.Options["com.docker.network.bridge.name"]
-	iface, err := net.InterfaceByName(ifname)
-	if err != nil {
-		t.Fatalf("bridge interface %q: %v", ifname, err)
-	}
-	addrs, _ := iface.Addrs()
-	for _, a := range addrs {
-		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
-			return ipn.IP
-		}
-	}
-	t.Fatalf("bridge interface %s has no IPv4 address", ifname)
-	return nil
-}
-
 // bridgeListener listens on the bridge gateway and hangs up on whoever
 // connects.
 func bridgeListener(t *testing.T, cli *client.Client) string {
 	t.Helper()
-	gw := bridgeGateway(t, cli)
+	gw := testenv.BridgeGateway(t, cli)
 	l, err := net.Listen("tcp", net.JoinHostPort(gw.String(), "0"))
 	if err != nil {
 		t.Fatalf("listen on the bridge gateway %s: %v", gw, err)

@@ -118,6 +118,9 @@ func (a *app) engine(ctx context.Context) (*sandbox.Engine, error) {
 		}
 		a.eng.UseHelper(helperBinary())
 		a.eng.RestrictImages(policy.Images.Allow)
+		if st, err := a.store(ctx); err == nil {
+			a.eng.OnEgress(recordEgress(a, st))
+		}
 	}
 	return a.eng, nil
 }

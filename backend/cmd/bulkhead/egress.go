@@ -1,14 +1,20 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
+	"strconv"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 	"github.com/bulkhead-dev/bulkhead/backend/egress"
+	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
+	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
 // newEgressProxyCommand is what the egress proxy container runs; people don't.
@@ -38,4 +44,56 @@ func newEgressProxyCommand() *cobra.Command {
 			return egress.Serve(l, grants, os.Stdout)
 		},
 	}
+}
+
+// recordEgress writes proxy events to the state database; a failure to
+// record is said on stderr, never silently lost.
+func recordEgress(a *app, st *store.Store) func(string, egress.Event) {
+	return func(server string, ev egress.Event) {
+		err := st.AddEgressEvent(context.Background(), store.EgressEvent{Server: server, At: ev.Time, Method: ev.Method,
+			Host: ev.Host, Port: ev.Port, Address: ev.Address, Allowed: ev.Allowed, Reason: ev.Reason})
+		if err != nil {
+			fmt.Fprintf(a.stderr, "bulkhead: could not record an egress event of %s: %v\n", server, err)
+		}
+	}
+}
+
+func newEgressCommand(a *app) *cobra.Command {
+	limit := 100
+	cmd := &cobra.Command{
+		Use:   "egress [SERVER]",
+		Short: "List the connections servers' egress proxies allowed and refused",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			server := ""
+			if len(args) == 1 {
+				server = args[0]
+			}
+			events, err := st.EgressEvents(cmd.Context(), server, limit)
+			if err != nil {
+				return err
+			}
+			if len(events) == 0 {
+				fmt.Fprintln(a.stdout, "no egress recorded")
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "TIME\tSERVER\tVERDICT\tMETHOD\tDESTINATION\tADDRESS\tREASON")
+			for _, e := range events {
+				verdict := "allowed"
+				if !e.Allowed {
+					verdict = "refused"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04:05"), e.Server, verdict, e.Method,
+					sandbox.EscapeControl(net.JoinHostPort(e.Host, strconv.Itoa(e.Port))), orDash(e.Address), sandbox.EscapeControl(orDash(e.Reason)))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().IntVar(&limit, "last", limit, "how many of the newest events to show")
+	return cmd
 }
