@@ -54,9 +54,9 @@ type Sandbox struct {
 type Exit struct {
 	Code      int
 	OOMKilled bool
-	Stopped   bool  // it ended while Bulkhead was stopping it
+	Stopped   bool   // it ended while Bulkhead was stopping it
 	Helper    string // the role of the helper that ended first (relay, proxy), not the server
-	Err       error // the engine could not say
+	Err       error  // the engine could not say
 }
 
 // Launch creates, attaches and starts a container for spec. On any failure
