@@ -116,6 +116,7 @@ func TestParseErrorsNameFileLineAndCause(t *testing.T) {
 		{"padded root", entry("    user: \"000\"\n"), `is root`},
 		{"named user", entry("    user: node\n"), `must be a numeric uid`},
 		{"proxy env", entry("    env: {https_proxy: x}\n"), `c.yaml:5: server "s": env https_proxy is set by Bulkhead's egress proxy`},
+		{"proxy secret", entry("    secrets: [HTTPS_PROXY]\n"), `secret HTTPS_PROXY is set by Bulkhead's egress proxy`},
 		{"env secret clash", entry("    env: {TOKEN: x}\n    secrets: [TOKEN]\n"), `env TOKEN is also a secret`},
 		{"bad env name", entry("    env: {\"A-B\": x}\n"), `env name "A-B" must be`},
 		{"http without port", entry("    transport: http\n"), `c.yaml:3: server "s": transport http needs`},

@@ -141,6 +141,9 @@ func (e *Entry) validateEnv() error {
 		if !envNameRE.MatchString(s) {
 			return bad("secrets", "secret name %q must be a valid environment variable name", s)
 		}
+		if reservedEnv[strings.ToUpper(s)] {
+			return bad("secrets", "secret %s is set by Bulkhead's egress proxy; grant hosts under permissions.network instead", s)
+		}
 		if secret[s] {
 			return bad("secrets", "secret %q is listed twice", s)
 		}

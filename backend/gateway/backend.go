@@ -36,40 +36,62 @@ type Process interface {
 type Sandboxed struct {
 	Engine   *sandbox.Engine
 	Store    *store.Store
+	Secrets  SecretSource // nil: the server may declare no secrets
 	Entry    catalog.Entry
 	Pull     sandbox.PullPolicy
 	Progress io.Writer // pull progress
 }
 
+// SecretSource gives a server the values of the secrets it declares.
+type SecretSource interface {
+	Values(ctx context.Context, server string, names []string) (map[string]string, error)
+}
+
 func (b *Sandboxed) Name() string { return b.Entry.Name }
 
 func (b *Sandboxed) Start(ctx context.Context) (Process, error) {
-	sb, err := LaunchSandboxed(ctx, b.Engine, b.Store, b.Entry, b.Pull, b.Progress)
+	sb, err := b.Launch(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return sandboxProcess{sb}, nil
 }
 
-// LaunchSandboxed refuses an unconfirmed look-alike of a verified server
-// before pulling anything, resolves the entry's image, checks its grants
-// against this machine, its image and launch spec against their pins, then
-// launches it.
-func LaunchSandboxed(ctx context.Context, eng *sandbox.Engine, st *store.Store, e catalog.Entry, pull sandbox.PullPolicy, progress io.Writer) (*sandbox.Sandbox, error) {
-	if err := trust.CheckLookalike(ctx, st, e); err != nil {
+// Launch refuses an unconfirmed look-alike of a verified server and a
+// server whose secrets are not set before pulling anything, resolves the
+// entry's image, checks its grants against this machine, its image and
+// launch spec against their pins, then launches it.
+func (b *Sandboxed) Launch(ctx context.Context) (*sandbox.Sandbox, error) {
+	e := b.Entry
+	if err := trust.CheckLookalike(ctx, b.Store, e); err != nil {
 		return nil, err
 	}
-	img, spec, err := resolveSpec(ctx, eng, st, e, pull, progress)
+	values, err := b.secretValues(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := trust.CheckImage(ctx, st, e.Name, img); err != nil {
+	img, spec, err := resolveSpec(ctx, b.Engine, b.Store, e, b.Pull, b.Progress)
+	if err != nil {
 		return nil, err
 	}
-	if err := trust.CheckLaunch(ctx, st, spec); err != nil {
+	if err := trust.CheckImage(ctx, b.Store, e.Name, img); err != nil {
 		return nil, err
 	}
-	return eng.Launch(ctx, spec)
+	if err := trust.CheckLaunch(ctx, b.Store, spec); err != nil {
+		return nil, err
+	}
+	spec.Secrets = values
+	return b.Engine.Launch(ctx, spec)
+}
+
+func (b *Sandboxed) secretValues(ctx context.Context) (map[string]string, error) {
+	if len(b.Entry.Secrets) == 0 {
+		return nil, nil
+	}
+	if b.Secrets == nil {
+		return nil, fmt.Errorf("server %q needs secrets (%v) and this launch has no secret store", b.Entry.Name, b.Entry.Secrets)
+	}
+	return b.Secrets.Values(ctx, b.Entry.Name, b.Entry.Secrets)
 }
 
 // resolveSpec finds the entry's image, pulling per policy, checks the

@@ -48,7 +48,7 @@ func newBenchSetup(b *testing.B) *benchSetup {
 	}
 	s := &benchSetup{}
 
-	sb, err := gateway.LaunchSandboxed(ctx, eng, st, entries[0], sandbox.PullNever, nil)
+	sb, err := (&gateway.Sandboxed{Engine: eng, Store: st, Entry: entries[0], Pull: sandbox.PullNever}).Launch(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}

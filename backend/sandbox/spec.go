@@ -33,7 +33,8 @@ const (
 )
 
 // Spec is everything a launch depends on: what a person approves and what
-// is pinned. It holds no secret values.
+// is pinned. Secret values are its one part that is never marshaled (so
+// never pinned, logged or labelled); their names are in the entry.
 type Spec struct {
 	Server     string            `json:"server"`
 	Image      Image             `json:"image"`
@@ -50,28 +51,30 @@ type Spec struct {
 	Transport  catalog.Transport `json:"transport"`
 	// HTTP is where a server speaking streamable HTTP listens in its container.
 	HTTP *catalog.HTTPEndpoint `json:"http,omitempty"`
+	// SecretNames are the secrets it is given, by name; Secrets holds their
+	// values, filled in at launch and passed as environment.
+	SecretNames []string          `json:"secrets,omitempty"`
+	Secrets     map[string]string `json:"-"`
 }
 
 // NewSpec checks an entry's grants against this machine and fixes the image
 // it runs. What this build cannot yet grant safely is refused, never widened.
 func NewSpec(e catalog.Entry, img Image, h Host) (Spec, error) {
-	if len(e.Secrets) > 0 {
-		return Spec{}, fmt.Errorf("server %q needs secrets (%v), which this build cannot store yet; it will not start without them", e.Name, e.Secrets)
-	}
 	s := Spec{
-		Server:     e.Name,
-		Image:      img,
-		Entrypoint: e.Command,
-		Cmd:        e.Args,
-		Env:        map[string]string{"HOME": "/tmp"}, // the only writable place
-		User:       e.UID(),
-		Network:    e.Permissions.Network,
-		CPU:        e.Permissions.CPU,
-		Memory:     int64(e.Permissions.Memory),
-		Pids:       e.Permissions.Pids,
-		Tmpfs:      int64(e.Permissions.Tmpfs),
-		Transport:  e.Transport,
-		HTTP:       e.HTTP,
+		Server:      e.Name,
+		Image:       img,
+		Entrypoint:  e.Command,
+		Cmd:         e.Args,
+		Env:         map[string]string{"HOME": "/tmp"}, // the only writable place
+		User:        e.UID(),
+		Network:     e.Permissions.Network,
+		CPU:         e.Permissions.CPU,
+		Memory:      int64(e.Permissions.Memory),
+		Pids:        e.Permissions.Pids,
+		Tmpfs:       int64(e.Permissions.Tmpfs),
+		Transport:   e.Transport,
+		HTTP:        e.HTTP,
+		SecretNames: e.Secrets,
 	}
 	maps.Copy(s.Env, e.Env)
 	for _, m := range e.Permissions.Mounts {
@@ -109,6 +112,9 @@ func containerConfig(s Spec, labels map[string]string, p placement) (*container.
 	env := make([]string, 0, len(s.Env)+len(p.env))
 	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		env = append(env, k+"="+s.Env[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Secrets)) {
+		env = append(env, k+"="+s.Secrets[k])
 	}
 	env = append(env, p.env...)
 	cfg := &container.Config{

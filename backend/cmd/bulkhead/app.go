@@ -9,6 +9,7 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
+	"github.com/bulkhead-dev/bulkhead/backend/secrets"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
@@ -21,6 +22,7 @@ type app struct {
 
 	st  *store.Store
 	eng *sandbox.Engine
+	vlt *secrets.Vault
 }
 
 // home is Bulkhead's state directory: flag, then $BULKHEAD_HOME, then the
@@ -101,6 +103,23 @@ func (a *app) store(ctx context.Context) (*store.Store, error) {
 		}
 	}
 	return a.st, nil
+}
+
+func (a *app) vault(ctx context.Context) (*secrets.Vault, error) {
+	if a.vlt == nil {
+		home, err := a.home()
+		if err != nil {
+			return nil, err
+		}
+		st, err := a.store(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if a.vlt, err = secrets.Open(home, st); err != nil {
+			return nil, err
+		}
+	}
+	return a.vlt, nil
 }
 
 func (a *app) engine(ctx context.Context) (*sandbox.Engine, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 	"github.com/bulkhead-dev/bulkhead/backend/gateway"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
+	"github.com/bulkhead-dev/bulkhead/backend/trust/scan"
 )
 
 type gatewayFlags struct {
@@ -86,6 +87,14 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 	if err != nil {
 		return err
 	}
+	vault, err := a.vault(ctx)
+	if err != nil {
+		return err
+	}
+	known, err := vault.All(ctx)
+	if err != nil { // that server will not start; the others may
+		fmt.Fprintf(a.stderr, "bulkhead: %s\n", oneLine(err.Error()))
+	}
 	var backends []gateway.Backend
 	policies := map[string]catalog.ResultPolicy{}
 	for _, name := range servers {
@@ -93,7 +102,7 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 		if err != nil {
 			return err
 		}
-		backends = append(backends, &gateway.Sandboxed{Engine: eng, Store: st, Entry: e, Pull: sandbox.PullPolicy(f.pull), Progress: a.stderr})
+		backends = append(backends, &gateway.Sandboxed{Engine: eng, Store: st, Secrets: vault, Entry: e, Pull: sandbox.PullPolicy(f.pull), Progress: a.stderr})
 		policies[name] = e.Results
 	}
 	if n, err := eng.Reap(ctx); err != nil {
@@ -103,7 +112,7 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 	}
 	g, err := gateway.New(backends, gateway.Options{
 		Separator: f.separator, Eager: f.eager, CallTimeout: f.callTimeout, Version: version,
-		Disabled: toggles.ToolDisabled, Store: st,
+		Disabled: toggles.ToolDisabled, Store: st, Secrets: scan.NewSecrets(known...),
 		ResultPolicy: func(server string) catalog.ResultPolicy { return policies[server] },
 		Logger:       slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})

@@ -62,7 +62,12 @@ func runServer(ctx context.Context, a *app, name string, pull sandbox.PullPolicy
 	} else if n > 0 {
 		fmt.Fprintf(a.stderr, "bulkhead: removed %d container(s) left by an earlier run\n", n)
 	}
-	sb, err := gateway.LaunchSandboxed(ctx, eng, st, entry, pull, a.stderr)
+	vault, err := a.vault(ctx)
+	if err != nil {
+		return err
+	}
+	launch := gateway.Sandboxed{Engine: eng, Store: st, Secrets: vault, Entry: entry, Pull: pull, Progress: a.stderr}
+	sb, err := launch.Launch(ctx)
 	if err != nil {
 		return err
 	}
