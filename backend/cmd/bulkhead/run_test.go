@@ -274,7 +274,8 @@ func TestDoctor(t *testing.T) {
 
 // TestChangedLaunchSpecIsBlockedUntilApproved edits a server's entry after
 // its first launch, widening it with a mount: the server is blocked with
-// the fields that changed, and runs again once that version is approved.
+// the fields that changed, and runs again once that version is approved;
+// then widens it with a network grant, blocked the same way.
 func TestChangedLaunchSpecIsBlockedUntilApproved(t *testing.T) {
 	cli := testenv.RequireEngine(t)
 	img := testenv.ServerImage(t, cli, "wellbehaved")
@@ -301,4 +302,10 @@ func TestChangedLaunchSpecIsBlockedUntilApproved(t *testing.T) {
 		t.Errorf("approved server does not answer: %v", err)
 	}
 	cs.Close()
+
+	// A network grant widens it again: blocked before any proxy starts.
+	os.WriteFile(e.catalog, []byte(entryYAML("wb", img, "    env: {GREETING: hi}\n    permissions:\n      network: [api.example.com:443]\n      mounts:\n        - {host: "+shared+", container: /data}\n")), 0o600)
+	_, stderr, code = e.run("run", "wb")
+	oneLineError(t, stderr, code, `server "wb" is blocked: its launch spec changed since it was approved (network, network[0])`)
+	e.requireNoContainers(cli)
 }
