@@ -32,8 +32,9 @@ type downstream struct {
 	flood *floodGate
 
 	// guarded by g.mu
-	pub      published
-	withheld map[string]trust.Verdict // by exposed name: tools and prompts a person has not approved
+	pub       published
+	withheld  map[string]trust.Verdict // by exposed name: tools and prompts a person has not approved
+	toolFacts map[string]toolFacts     // by original name: what policy needs of tools shown
 
 	mu       sync.Mutex // guards what follows
 	cs       *mcp.ClientSession

@@ -4,6 +4,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -115,23 +116,50 @@ func (g *Gateway) downstreamErr(d *downstream, cs *mcp.ClientSession, err error)
 	return fmt.Errorf("server %q: %w", d.name, err)
 }
 
-func (g *Gateway) forwardTool(d *downstream, original string) mcp.ToolHandler {
+// forwardTool decides a call by policy (holding it for a person where
+// policy asks), forwards the arguments decided on, screens the result and
+// records the call in the audit log.
+func (g *Gateway) forwardTool(d *downstream, t *mcp.Tool) mcp.ToolHandler {
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		ctx, meta, end := g.begin(ctx, d, req.Session, req.Params.Meta)
-		defer end()
-		cs, err := d.session(ctx)
+		c := g.newCall(d, t, req)
+		out, err := g.authorize(ctx, c)
 		if err != nil {
+			g.audit(c, out, "error", err)
+			return nil, fmt.Errorf("server %q: deciding the call to %q: %w", d.name, t.Name, err)
+		}
+		if !out.Allowed {
+			err := declined(d, t.Name, out)
+			g.audit(c, out, "denied", err)
 			return nil, err
 		}
-		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Meta: meta, Name: original, Arguments: req.Params.Arguments})
-		if err != nil {
-			return nil, g.downstreamErr(d, cs, err)
+		res, err := g.callTool(ctx, d, t.Name, req, out.Arguments)
+		status := "ok"
+		switch {
+		case err != nil:
+			status = "error"
+		case res.IsError:
+			status = "tool error"
 		}
-		if err := g.screen(ctx, d, fmt.Sprintf("result of tool %q", original), toolResultSlots(res)); err != nil {
-			return nil, err
-		}
-		return res, nil
+		g.audit(c, out, status, err)
+		return res, err
 	}
+}
+
+func (g *Gateway) callTool(ctx context.Context, d *downstream, original string, req *mcp.CallToolRequest, args json.RawMessage) (*mcp.CallToolResult, error) {
+	ctx, meta, end := g.begin(ctx, d, req.Session, req.Params.Meta)
+	defer end()
+	cs, err := d.session(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Meta: meta, Name: original, Arguments: args})
+	if err != nil {
+		return nil, g.downstreamErr(d, cs, err)
+	}
+	if err := g.screen(ctx, d, fmt.Sprintf("result of tool %q", original), toolResultSlots(res)); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandler {

@@ -15,6 +15,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
+	"github.com/bulkhead-dev/bulkhead/backend/policy"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 	"github.com/bulkhead-dev/bulkhead/backend/trust/scan"
 )
@@ -42,6 +43,16 @@ type Options struct {
 	// Secrets are the values of the secrets configured for any server,
 	// looked for in every result.
 	Secrets *scan.Secrets
+	// Gate decides every tool call by policy, holding those that ask for a
+	// person; nil allows every call (for embedding without policy).
+	Gate *policy.Gate
+	// Settings are the person's settings (audit arguments); nil: defaults.
+	Settings func() policy.Settings
+	// Verified tells servers of the built-in catalog, whose tools'
+	// annotations may soften a default.
+	Verified func(server string) bool
+	// Instance names this gateway process among others sharing the state.
+	Instance string
 	// Version is reported to clients and servers.
 	Version string
 	Logger  *slog.Logger
@@ -107,6 +118,9 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 	}
 	if opts.ResultPolicy == nil {
 		opts.ResultPolicy = func(string) catalog.ResultPolicy { return catalog.ResultsRedact }
+	}
+	if opts.Verified == nil {
+		opts.Verified = func(string) bool { return false }
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -75,7 +75,7 @@ func (g *Gateway) publish(d *downstream, snap snapshot) {
 		}
 		up := *t
 		up.Name = exposedName(d.name, g.opts.Separator, t.Name)
-		if e, ok := g.register(d, d.pub.tools, up.Name, t.Name, &up, func() { s.AddTool(&up, g.forwardTool(d, t.Name)) }); ok {
+		if e, ok := g.register(d, d.pub.tools, up.Name, t.Name, &up, func() { s.AddTool(&up, g.forwardTool(d, t)) }); ok {
 			next.tools[up.Name] = e
 		}
 	}

@@ -41,6 +41,7 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 	// what is shown.
 	shown := snapshot{resources: snap.resources}
 	withheld := map[string]trust.Verdict{}
+	facts := map[string]toolFacts{}
 	for _, v := range verdicts {
 		if !v.Passes() {
 			g.log.Warn("definition withheld until a person approves it", "server", d.name, "kind", v.Kind, "name", v.Name, "status", v.Status)
@@ -52,6 +53,7 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 		switch def := v.Value.(type) {
 		case *mcp.Tool:
 			shown.tools = append(shown.tools, def)
+			facts[def.Name] = toolFacts{approvedByPerson: v.ApprovedBy != trust.FirstUse, flagged: scan.Blocks(v.Findings)}
 		case *mcp.Prompt:
 			shown.prompts = append(shown.prompts, def)
 		case *mcp.ResourceTemplate:
@@ -60,6 +62,7 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 	}
 	g.mu.Lock()
 	d.withheld = withheld
+	d.toolFacts = facts
 	g.mu.Unlock()
 	g.publish(d, shown)
 	return nil

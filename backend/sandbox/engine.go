@@ -140,3 +140,16 @@ func oneLine(err error) string {
 	}
 	return string(out)
 }
+
+// InstanceID names this process among the Bulkhead processes of its home;
+// it holds its instance lock from now until Close.
+func (e *Engine) InstanceID() (string, error) {
+	in, err := e.ensureInstance()
+	if err != nil {
+		return "", err
+	}
+	return in.id, nil
+}
+
+// InstanceAlive reports whether the process holding instance id still runs.
+func (e *Engine) InstanceAlive(id string) bool { return ownerAlive(e.home, id) }

@@ -36,6 +36,8 @@ type Verdict struct {
 	Canonical string
 	Pin       *store.DefinitionPin // the approved version, when Changed
 	Findings  []scan.Finding
+	// ApprovedBy is who approved this version: a person, or FirstUse.
+	ApprovedBy string
 }
 
 // Passes reports whether the definition may reach clients.
@@ -78,11 +80,11 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 				v.Pin = &p
 			}
 		case ok && p.Hash == v.Hash:
-			v.Status = Approved
+			v.Status, v.ApprovedBy = Approved, p.ApprovedBy
 		case ok:
 			v.Status, v.Pin = Changed, &p
 		case firstUse:
-			v.Status = Approved
+			v.Status, v.ApprovedBy = Approved, FirstUse
 			adopt = append(adopt, store.DefinitionPin{Server: server, Kind: d.Kind, Name: d.Name, Hash: v.Hash, Definition: v.Canonical, ApprovedBy: FirstUse})
 		default:
 			v.Status = New

@@ -128,7 +128,7 @@ func (a *app) engine(ctx context.Context) (*sandbox.Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		policy, err := loadPolicy()
+		admin, err := loadAdmin()
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +136,7 @@ func (a *app) engine(ctx context.Context) (*sandbox.Engine, error) {
 			return nil, err
 		}
 		a.eng.UseHelper(helperBinary())
-		a.eng.RestrictImages(policy.Images.Allow)
+		a.eng.RestrictImages(admin.Images.Allow)
 		if st, err := a.store(ctx); err == nil {
 			a.eng.OnEgress(recordEgress(a, st))
 		}

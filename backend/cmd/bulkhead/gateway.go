@@ -97,6 +97,8 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 	}
 	var backends []gateway.Backend
 	policies := map[string]catalog.ResultPolicy{}
+	builtin := map[string]bool{}
+	verified := func(server string) bool { return builtin[server] }
 	for _, name := range servers {
 		e, err := a.entry(name)
 		if err != nil {
@@ -104,15 +106,21 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 		}
 		backends = append(backends, &gateway.Sandboxed{Engine: eng, Store: st, Secrets: vault, Entry: e, Pull: sandbox.PullPolicy(f.pull), Progress: a.stderr})
 		policies[name] = e.Results
+		builtin[name] = e.Source.Builtin
 	}
 	if n, err := eng.Reap(ctx); err != nil {
 		return err
 	} else if n > 0 {
 		fmt.Fprintf(a.stderr, "bulkhead: removed %d container(s) left by an earlier run\n", n)
 	}
+	gate, settings, instance, err := openGate(ctx, a, st, eng)
+	if err != nil {
+		return err
+	}
 	g, err := gateway.New(backends, gateway.Options{
 		Separator: f.separator, Eager: f.eager, CallTimeout: f.callTimeout, Version: version,
 		Disabled: toggles.ToolDisabled, Store: st, Secrets: scan.NewSecrets(known...),
+		Gate: gate, Settings: settings, Verified: verified, Instance: instance,
 		ResultPolicy: func(server string) catalog.ResultPolicy { return policies[server] },
 		Logger:       slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})

@@ -25,12 +25,26 @@ import (
 )
 
 // gatewayEnv writes a catalog with the featureful server as "feat" and the
-// well-behaved one as "wb".
+// well-behaved one as "wb", whose calls a person allowed by rule: these
+// tests are of forwarding, not approval.
 func gatewayEnv(t *testing.T) *env {
 	cli := testenv.RequireEngine(t)
 	feat := testenv.ServerImage(t, cli, "featureful")
 	wb := testenv.ServerImage(t, cli, "wellbehaved")
-	return newEnv(t, entryYAML("feat", feat, "")+"  - name: wb\n    image: "+wb+"\n")
+	e := newEnv(t, entryYAML("feat", feat, "")+"  - name: wb\n    image: "+wb+"\n")
+	e.allow("feat", "wb")
+	return e
+}
+
+// allow sets a rule allowing every call to each server, as a person would
+// with `bulkhead policy set SERVER allow`.
+func (e *env) allow(servers ...string) {
+	e.t.Helper()
+	for _, s := range servers {
+		if out, errOut, code := e.run("policy", "set", s, "allow"); code != 0 {
+			e.t.Fatalf("policy set %s allow: %s%s", s, out, errOut)
+		}
+	}
 }
 
 // connectGateway starts `bulkhead gateway --stdio` with the given servers.
@@ -69,6 +83,7 @@ func TestCollidingToolNamesAreBothReachable(t *testing.T) {
 	cli := testenv.RequireEngine(t)
 	wb := testenv.ServerImage(t, cli, "wellbehaved")
 	e := newEnv(t, entryYAML("alpha", wb, "    env: {WHO: alpha}\n")+"  - name: beta\n    image: "+wb+"\n    env: {WHO: beta}\n")
+	e.allow("alpha", "beta")
 	cs, _, _ := e.connectGateway(testenv.NewObserverClient(), "alpha", "beta")
 	names := testenv.ToolNames(t, cs)
 	for _, want := range []string{"alpha__echo", "beta__echo", "alpha__env", "beta__env"} {
@@ -212,6 +227,7 @@ func TestHTTPServerBehindTheShippedBinary(t *testing.T) {
 	cli := testenv.RequireEngine(t)
 	feat := testenv.ServerImage(t, cli, "featureful")
 	e := newEnv(t, entryYAML("feat", feat, "    transport: http\n    http: {port: 8080}\n    args: [--http, \":8080\"]\n"))
+	e.allow("feat")
 	cs, cmd, stderr := e.connectGateway(testenv.NewObserverClient(), "feat")
 	defer func() {
 		if t.Failed() {
@@ -354,6 +370,7 @@ func TestGatewaySurvivesBadInputAndStalls(t *testing.T) {
 	raw, _ := os.ReadFile(e.catalog)
 	wbImage := regexp.MustCompile(`name: wb\n    image: (\S+)`).FindSubmatch(raw)[1]
 	os.WriteFile(e.catalog, append(raw, strings.Replace(noisy, "IMAGE", string(wbImage), 1)...), 0o600)
+	e.allow("noisy")
 
 	cmd := e.command("gateway", "--stdio", "--server", "wb", "--server", "noisy", "--server", "feat", "--call-timeout", "3s")
 	in, _ := cmd.StdinPipe()

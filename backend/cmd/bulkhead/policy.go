@@ -1,53 +1,124 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
+	"strings"
+	"text/tabwriter"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/spf13/cobra"
 
-	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
+	"github.com/bulkhead-dev/bulkhead/backend/policy"
 )
 
-// defaultPolicyPath is where an administrator puts the machine's policy;
-// BULKHEAD_POLICY names another file.
-const defaultPolicyPath = "/etc/bulkhead/policy.yaml"
-
-// adminPolicy is what an administrator sets for every user of the machine.
-type adminPolicy struct {
-	Images struct {
-		// Allow lists the registries and namespaces images may come from.
-		Allow sandbox.ImageSources `yaml:"allow"`
-	} `yaml:"images"`
-}
-
+// policyPath is the administrator's policy file: $BULKHEAD_POLICY, or the
+// machine-wide default.
 func policyPath() string {
 	if p := os.Getenv("BULKHEAD_POLICY"); p != "" {
 		return p
 	}
-	return defaultPolicyPath
+	return policy.DefaultAdminPath
 }
 
-// loadPolicy reads the administrator's policy; none is an empty policy. A
-// policy that cannot be read stops Bulkhead rather than being ignored.
-func loadPolicy() (adminPolicy, error) {
-	var p adminPolicy
-	path := policyPath()
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return p, nil
+func loadAdmin() (policy.Admin, error) { return policy.LoadAdmin(policyPath()) }
+
+// splitTarget reads SERVER or SERVER/TOOL.
+func splitTarget(s string) (server, tool string) {
+	server, tool, _ = strings.Cut(s, "/")
+	return server, tool
+}
+
+func newPolicyCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "policy",
+		Short: "Show and set what tool calls may do: allow, ask a person, or deny",
 	}
-	if err != nil {
-		return p, fmt.Errorf("administrator policy %s: %w", path, err)
+	cmd.AddCommand(&cobra.Command{
+		Use:   "show [SERVER]",
+		Short: "Show the rules you set, the administrator's, and the defaults",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			server := ""
+			if len(args) == 1 {
+				server = args[0]
+			}
+			rules, err := st.Rules(cmd.Context(), server)
+			if err != nil {
+				return err
+			}
+			admin, err := loadAdmin()
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "SERVER\tTOOL\tARGUMENTS\tACTION\tSET BY")
+			for _, r := range rules {
+				args := "any"
+				if r.ArgsHash != "" {
+					args = "sha256:" + r.ArgsHash[:12]
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Server, orStar(r.Tool), args, r.Action, r.SetBy)
+			}
+			for _, r := range admin.Tools {
+				if server == "" || r.Server == server || r.Server == "*" {
+					fmt.Fprintf(tw, "%s\t%s\tany\t%s\tadministrator (%s)\n", r.Server, orStar(r.Tool), r.Action, policyPath())
+				}
+			}
+			tw.Flush()
+			fmt.Fprintln(a.stdout, "\nwithout a rule: ask; deny for a tool the trust layer flagged; allow for a read-only, non-destructive tool of a verified or person-approved server.")
+			fmt.Fprintln(a.stdout, "the administrator's rules win over yours; the most specific of yours wins (exact arguments, tool, server).")
+			return nil
+		},
+	}, &cobra.Command{
+		Use:   "set SERVER[/TOOL] allow|ask|deny",
+		Short: "Set what calls to a server, or one of its tools, do",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			server, tool := splitTarget(args[0])
+			action, err := policy.ParseAction(args[1])
+			if err != nil {
+				return err
+			}
+			if _, err := a.entry(server); err != nil {
+				return err
+			}
+			st, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := policy.SetRule(cmd.Context(), st, server, tool, action, approver()); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s: %s\n", args[0], action)
+			return nil
+		},
+	}, &cobra.Command{
+		Use:   "unset SERVER[/TOOL]",
+		Short: "Remove a rule you set; the defaults apply again",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			server, tool := splitTarget(args[0])
+			st, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := st.DeleteRule(cmd.Context(), server, tool, ""); err != nil {
+				return fmt.Errorf("no rule for %s: `bulkhead policy show` lists them", args[0])
+			}
+			fmt.Fprintf(a.stdout, "%s: rule removed\n", args[0])
+			return nil
+		},
+	})
+	return cmd
+}
+
+func orStar(s string) string {
+	if s == "" {
+		return "*"
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil && !errors.Is(err, io.EOF) {
-		return p, fmt.Errorf("administrator policy %s: %v: fix the file or ask its administrator", path, err)
-	}
-	return p, nil
+	return s
 }

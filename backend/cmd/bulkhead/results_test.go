@@ -29,6 +29,7 @@ func TestResultsCarryingSecretsAreScreened(t *testing.T) {
 		}
 	}
 	e := newEnv(t, yaml)
+	e.allow("red", "blk", "held")
 	cs, _, stderr := e.connectGateway(testenv.NewObserverClient(), "red", "blk", "held")
 	key := "AKIA" + "IOSFODNN7EXAMPLE" // AWS's documented example key
 	call := func(tool string) (*mcp.CallToolResult, error) {

@@ -60,6 +60,7 @@ func TestSecretReachesOnlyItsServer(t *testing.T) {
 	cs.Close()
 	cmd.Wait()
 
+	e.allow("sec")
 	gw, _, gwErr := e.connectGateway(testenv.NewObserverClient(), "sec")
 	if got := readFileAs(t, gw, "sec__escape", "/proc/self/environ"); strings.Contains(got, value) ||
 		!strings.Contains(got, "API_TOKEN=[removed by Bulkhead: the value of a secret configured in Bulkhead]") {

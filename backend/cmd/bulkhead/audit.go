@@ -1,0 +1,119 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
+	"github.com/bulkhead-dev/bulkhead/backend/store"
+)
+
+func newAuditCommand(a *app) *cobra.Command {
+	var f store.AuditFilter
+	var since, format string
+	f.Limit = 100
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Show the audit log of tool calls, or export it as JSON or CSV",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if since != "" {
+				t, err := parseSince(since)
+				if err != nil {
+					return err
+				}
+				f.Since = t
+			}
+			st, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			entries, err := st.Audit(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			switch format {
+			case "json":
+				enc := json.NewEncoder(a.stdout)
+				for _, e := range entries {
+					if err := enc.Encode(e); err != nil {
+						return err
+					}
+				}
+				return nil
+			case "csv":
+				return writeAuditCSV(a, entries)
+			case "table":
+			default:
+				return fmt.Errorf("--format %q: use table, json or csv", format)
+			}
+			if len(entries) == 0 {
+				fmt.Fprintln(a.stdout, "no calls recorded")
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "TIME\tCLIENT\tSERVER\tTOOL\tDECISION\tBY\tSTATUS\tMS\tARGS")
+			for _, e := range entries {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", e.At.Local().Format("2006-01-02 15:04:05"), sandbox.EscapeControl(e.Client),
+					e.Server, sandbox.EscapeControl(e.Tool), e.Decision, e.DecidedBy, e.Status, e.LatencyMS, e.ArgsDigest[:12])
+			}
+			return tw.Flush()
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.Server, "server", "", "only this server")
+	fl.StringVar(&f.Tool, "tool", "", "only this tool")
+	fl.StringVar(&f.Client, "client", "", "only this client (name and version, as listed)")
+	fl.StringVar(&f.Decision, "decision", "", "only this decision (allow, deny, allow_once, timeout, ...)")
+	fl.StringVar(&f.Status, "status", "", "only this status (ok, error, tool error, denied)")
+	fl.StringVar(&since, "since", "", "only entries since a time (RFC 3339 or a date) or a duration ago (e.g. 24h)")
+	fl.IntVar(&f.Limit, "last", f.Limit, "the newest N entries; 0 for all")
+	fl.StringVar(&format, "format", "table", "table, json (one object per line) or csv")
+	return cmd
+}
+
+func parseSince(s string) (time.Time, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		return time.Now().Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--since %q: give a duration (24h) or a time (2026-12-01 or RFC 3339)", s)
+}
+
+func writeAuditCSV(a *app, entries []store.AuditEntry) error {
+	w := csv.NewWriter(a.stdout)
+	w.Write([]string{"id", "time", "client", "server", "tool", "args_sha256", "arguments", "decision", "decided_by", "held_call", "latency_ms", "status", "detail", "findings"})
+	for _, e := range entries {
+		args, held := "", ""
+		if e.Arguments != nil {
+			args = *e.Arguments
+		}
+		if e.ApprovalID != nil {
+			held = strconv.FormatInt(*e.ApprovalID, 10)
+		}
+		w.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), cell(e.Client), e.Server, cell(e.Tool), e.ArgsDigest, cell(args),
+			e.Decision, cell(e.DecidedBy), held, strconv.FormatInt(e.LatencyMS, 10), e.Status, cell(e.Detail), cell(e.Findings)})
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// cell keeps a value a server or client chose from being read as a formula
+// by a spreadsheet opening the export.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

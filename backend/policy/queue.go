@@ -1,0 +1,241 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/bulkhead-dev/bulkhead/backend/store"
+)
+
+// Queue holds calls until a person decides. Held calls live in the state
+// database, so a decision can come from any process (the CLI, the API): a
+// decision made here wakes its call at once, one made elsewhere is seen on
+// the next poll. The database decides each call once, whoever is first.
+type Queue struct {
+	st    *store.Store
+	owner string                  // this gateway process
+	alive func(owner string) bool // whether another gateway process still runs
+
+	mu      sync.Mutex
+	waiting map[int64]chan store.Approval
+	granted map[string]map[[2]string]bool // client session -> server/tool allowed for it
+}
+
+// NewQueue makes the queue of the gateway process owner.
+func NewQueue(st *store.Store, owner string, alive func(string) bool) *Queue {
+	return &Queue{st: st, owner: owner, alive: alive, waiting: map[int64]chan store.Approval{}, granted: map[string]map[[2]string]bool{}}
+}
+
+// Poll looks for decisions made by other processes every interval, until
+// ctx ends.
+func (q *Queue) Poll(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		q.mu.Lock()
+		ids := slices.Collect(maps.Keys(q.waiting))
+		q.mu.Unlock()
+		if len(ids) == 0 {
+			continue
+		}
+		decided, err := q.st.DecidedAmong(ctx, ids)
+		if err != nil {
+			continue // the database is busy or gone; deadlines still apply
+		}
+		for _, a := range decided {
+			q.wake(a)
+		}
+	}
+}
+
+func (q *Queue) wake(a store.Approval) {
+	q.mu.Lock()
+	ch, ok := q.waiting[a.ID]
+	delete(q.waiting, a.ID)
+	q.mu.Unlock()
+	if ok {
+		ch <- a
+	}
+}
+
+// Recover settles the calls held by gateway processes that ended: denied
+// (as abandoned), or, when keep is set, left pending with no owner, for a
+// person to decide and a retry of the same call to take over. It returns
+// the calls it settled, each once, as they are after it.
+func (q *Queue) Recover(ctx context.Context, keep bool) ([]store.Approval, error) {
+	owners, err := q.st.PendingOwners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var settled []store.Approval
+	for _, o := range owners {
+		if o == orphaned || o == q.owner || q.alive(o) {
+			continue
+		}
+		pending, err := q.st.PendingOf(ctx, o)
+		if err != nil {
+			return settled, err
+		}
+		for _, p := range pending {
+			if keep {
+				if err := q.st.Adopt(ctx, p.ID, orphaned, p.Deadline); err != nil {
+					return settled, err
+				}
+				p.Owner = orphaned
+				settled = append(settled, p)
+				continue
+			}
+			a, err := q.st.DecideApproval(ctx, p.ID, store.Abandoned, "bulkhead: its gateway ended before anyone decided")
+			if errors.Is(err, store.ErrDecided) {
+				continue
+			}
+			if err != nil {
+				return settled, err
+			}
+			q.st.ForgetArguments(ctx, a.ID)
+			settled = append(settled, a)
+		}
+	}
+	return settled, nil
+}
+
+// orphaned owns the calls kept pending after their gateway ended.
+const orphaned = ""
+
+// Hold records a call and waits until a person decides, the deadline
+// passes (denied as timed out) or ctx ends (denied as abandoned). With
+// keepOrphans, a pending call left by a gateway that ended, with the same
+// server, tool and arguments, is taken over instead of asking again. The
+// approval returned carries the decision and the arguments decided on.
+func (q *Queue) Hold(ctx context.Context, a store.Approval, timeout time.Duration, keepOrphans bool) (store.Approval, error) {
+	a.Owner = q.owner
+	a.Deadline = time.Now().Add(timeout)
+	id, err := q.adoptOrphan(ctx, a, keepOrphans)
+	if err != nil {
+		return a, err
+	}
+	if id == 0 {
+		if id, err = q.st.AddApproval(ctx, a); err != nil {
+			return a, fmt.Errorf("hold the call for a person: %w", err)
+		}
+	}
+	ch := make(chan store.Approval, 1)
+	q.mu.Lock()
+	q.waiting[id] = ch
+	q.mu.Unlock()
+	defer func() {
+		q.mu.Lock()
+		delete(q.waiting, id)
+		q.mu.Unlock()
+	}()
+
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	var decided store.Approval
+	select {
+	case decided = <-ch:
+	case <-timer.C:
+		decided, err = q.settle(context.WithoutCancel(ctx), id, store.TimedOut, fmt.Sprintf("bulkhead: nobody decided within %s", timeout))
+	case <-ctx.Done():
+		decided, err = q.settle(context.WithoutCancel(ctx), id, store.Abandoned, "bulkhead: the client stopped waiting")
+	}
+	if err != nil {
+		return a, err
+	}
+	if decided.Decision == store.AllowSession {
+		q.grant(decided.Session, decided.Server, decided.Tool)
+	}
+	q.st.ForgetArguments(context.WithoutCancel(ctx), id)
+	return decided, nil
+}
+
+// settle decides a call for the gateway, unless someone decided it first.
+func (q *Queue) settle(ctx context.Context, id int64, decision, by string) (store.Approval, error) {
+	a, err := q.st.DecideApproval(ctx, id, decision, by)
+	if errors.Is(err, store.ErrDecided) {
+		return a, nil // a person was first: theirs stands
+	}
+	return a, err
+}
+
+func (q *Queue) adoptOrphan(ctx context.Context, a store.Approval, keep bool) (int64, error) {
+	if !keep {
+		return 0, nil
+	}
+	owners, err := q.st.PendingOwners(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, o := range owners {
+		if o == q.owner || (o != orphaned && q.alive(o)) {
+			continue
+		}
+		pending, err := q.st.PendingOf(ctx, o)
+		if err != nil {
+			return 0, err
+		}
+		for _, p := range pending {
+			if p.Server == a.Server && p.Tool == a.Tool && p.ArgsHash == a.ArgsHash {
+				return p.ID, q.st.Adopt(ctx, p.ID, q.owner, a.Deadline)
+			}
+		}
+	}
+	return 0, nil
+}
+
+// Decide records a person's decision on a held call and wakes it if it
+// waits in this process.
+func (q *Queue) Decide(ctx context.Context, id int64, decision, by string) (store.Approval, error) {
+	if !PersonDecision(decision) {
+		return store.Approval{}, fmt.Errorf("decision %q: use %v", decision, personDecisions)
+	}
+	a, err := q.st.DecideApproval(ctx, id, decision, by)
+	if err == nil {
+		q.wake(a)
+	}
+	return a, err
+}
+
+// Resolve records a person's decision from a process that holds no calls
+// (the CLI); the gateway waiting on the call sees it on its next poll.
+func Resolve(ctx context.Context, st *store.Store, id int64, decision, by string) (store.Approval, error) {
+	return NewQueue(st, "", nil).Decide(ctx, id, decision, by)
+}
+
+var personDecisions = []string{store.AllowOnce, store.AllowSession, store.AllowAlways, store.AllowAlwaysExact, store.Deny}
+
+// PersonDecision reports whether a person may make this decision.
+func PersonDecision(d string) bool { return slices.Contains(personDecisions, d) }
+
+func (q *Queue) grant(session, server, tool string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.granted[session] == nil {
+		q.granted[session] = map[[2]string]bool{}
+	}
+	q.granted[session][[2]string{server, tool}] = true
+}
+
+// SessionAllows reports whether a person allowed this tool for the session.
+func (q *Queue) SessionAllows(session, server, tool string) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.granted[session][[2]string{server, tool}]
+}
+
+// EndSession forgets what was allowed for a session that ended.
+func (q *Queue) EndSession(session string) {
+	q.mu.Lock()
+	delete(q.granted, session)
+	q.mu.Unlock()
+}
