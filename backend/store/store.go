@@ -59,6 +59,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One connection: this process's statements queue in Go, first come
+	// first served, instead of racing for SQLite's write lock, where a
+	// burst (a thousand held calls at once) can starve one past
+	// busy_timeout. Other processes still wait on busy_timeout.
+	db.SetMaxOpenConns(1)
 	s := &Store{db: db}
 	if err := s.migrateRetrying(ctx); err != nil {
 		db.Close()
