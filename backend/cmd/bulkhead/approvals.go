@@ -190,4 +190,3 @@ func newSettingsCommand(a *app) *cobra.Command {
 		},
 	}
 }
-
