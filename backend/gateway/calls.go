@@ -47,7 +47,10 @@ func (g *Gateway) newCall(d *downstream, t *mcp.Tool, req *mcp.CallToolRequest) 
 			findings = append(findings, f)
 		}
 	}
-	found, _ := json.Marshal(findings)
+	found := []byte("[]")
+	if len(findings) > 0 {
+		found, _ = json.Marshal(findings)
+	}
 	return call{start: time.Now(), Call: policy.Call{
 		Tool: policy.Tool{Server: d.name, Name: t.Name, Approved: facts.approvedByPerson || g.opts.Verified(d.name),
 			Flagged: facts.flagged, ReadOnly: readOnly, Destructive: destructive},

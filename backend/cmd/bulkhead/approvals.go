@@ -78,15 +78,18 @@ func printApproval(a *app, h store.Approval) {
 	}
 	tw.Flush()
 	if len(h.Arguments) > 0 {
-		var pretty strings.Builder
+		// Re-encoded JSON escapes control characters in strings; the line
+		// escape is for arguments that were not valid JSON.
+		pretty := string(h.Arguments)
 		var v any
 		if json.Unmarshal(h.Arguments, &v) == nil {
-			b, _ := json.MarshalIndent(v, "    ", "  ")
-			pretty.Write(b)
-		} else {
-			pretty.Write(h.Arguments)
+			b, _ := json.MarshalIndent(v, "", "  ")
+			pretty = string(b)
 		}
-		fmt.Fprintf(a.stdout, "  arguments (sha256:%s)\n    %s\n", h.ArgsHash[:12], sandbox.EscapeControl(pretty.String()))
+		fmt.Fprintf(a.stdout, "  arguments (sha256:%s)\n", h.ArgsHash[:12])
+		for _, line := range strings.Split(pretty, "\n") {
+			fmt.Fprintf(a.stdout, "    %s\n", sandbox.EscapeControl(line))
+		}
 	}
 	if h.Decision == "" {
 		fmt.Fprintf(a.stdout, "  decide: bulkhead approve %d [--session | --always | --always-exact]   or   bulkhead deny %d\n", h.ID, h.ID)
