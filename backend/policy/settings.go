@@ -23,8 +23,6 @@ type Settings struct {
 	AuditArguments bool `json:"auditArguments"`
 	// AuditRetention is how long the audit log keeps entries.
 	AuditRetention time.Duration `json:"auditRetention"`
-	// Elicit also asks in the client, where it supports elicitation.
-	Elicit bool `json:"elicit"`
 }
 
 // Defaults are the settings nobody changed.
@@ -49,9 +47,6 @@ var settings = []setting{
 	{"audit-retention", "how long the audit log keeps entries, in days (e.g. 90d)",
 		func(s *Settings) string { return strconv.Itoa(int(s.AuditRetention/(24*time.Hour))) + "d" },
 		func(s *Settings, v string) error { return days(&s.AuditRetention, v) }},
-	{"elicit", "also ask in the client where it supports MCP elicitation: on or off",
-		func(s *Settings) string { return onOff(s.Elicit) },
-		func(s *Settings, v string) error { return choice(&s.Elicit, v, "on", "off") }},
 }
 
 // SettingKeys lists the settings with what each means.
