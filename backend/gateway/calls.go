@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -55,6 +56,7 @@ func (g *Gateway) newCall(d *downstream, t *mcp.Tool, req *mcp.CallToolRequest) 
 		Tool: policy.Tool{Server: d.name, Name: t.Name, Approved: facts.approvedByPerson || g.opts.Verified(d.name),
 			Flagged: facts.flagged, ReadOnly: readOnly, Destructive: destructive},
 		Arguments: args,
+		ArgsHash:  policy.ArgsHash(args),
 		Client:    clientOf(req.Session),
 		Session:   g.sessionOf(req.Session),
 		Findings:  string(found),
@@ -105,20 +107,16 @@ func declined(d *downstream, tool string, out policy.Outcome) error {
 	return &jsonrpc.Error{Code: codeDeclined, Message: msg}
 }
 
+// trimBy drops the "policy: " or "bulkhead: " a decider is marked with.
 func trimBy(by string) string {
-	for _, p := range []string{"policy: ", "bulkhead: "} {
-		if len(by) > len(p) && by[:len(p)] == p {
-			return by[len(p):]
-		}
-	}
-	return by
+	return strings.TrimPrefix(strings.TrimPrefix(by, "policy: "), "bulkhead: ")
 }
 
 // audit records a finished call. A failure to record is logged: the call
 // has happened and is not undone.
 func (g *Gateway) audit(c call, out policy.Outcome, status string, err error) {
 	e := store.AuditEntry{
-		At: c.start, Client: c.Client, Server: c.Tool.Server, Tool: c.Tool.Name, ArgsDigest: policy.ArgsHash(c.Arguments),
+		At: c.start, Client: c.Client, Server: c.Tool.Server, Tool: c.Tool.Name, ArgsDigest: c.ArgsHash,
 		Decision: out.Decision, DecidedBy: out.DecidedBy, LatencyMS: time.Since(c.start).Milliseconds(), Status: status, Findings: c.Findings,
 	}
 	if e.Decision == "" {

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"time"
 
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
@@ -23,6 +22,7 @@ type Gate struct {
 type Call struct {
 	Tool      Tool
 	Arguments json.RawMessage
+	ArgsHash  string // ArgsHash(Arguments)
 	Client    string // who sent it: client name and version
 	Session   string // the client session, for "allow for this session"
 	Findings  string // JSON list of what the scanner found in the arguments
@@ -35,7 +35,6 @@ type Outcome struct {
 	Decision   string          // allow or deny by policy, or a held call's decision
 	DecidedBy  string
 	ApprovalID int64 // of the held call, if it was held
-	Waited     time.Duration
 }
 
 // Authorize decides a call, holding it for a person where policy asks.
@@ -44,7 +43,7 @@ func (g *Gate) Authorize(ctx context.Context, c Call) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	hash := ArgsHash(c.Arguments)
+	hash := c.ArgsHash
 	v := Decide(g.Admin, rules, c.Tool, hash)
 	switch {
 	case v.Action == Allow:
@@ -55,13 +54,12 @@ func (g *Gate) Authorize(ctx context.Context, c Call) (Outcome, error) {
 		return Outcome{Allowed: true, Arguments: c.Arguments, Decision: store.AllowSession, DecidedBy: "a person, earlier in this session"}, nil
 	}
 	s := g.Settings()
-	start := time.Now()
 	a, err := g.Queue.Hold(ctx, store.Approval{Server: c.Tool.Server, Tool: c.Tool.Name, Arguments: c.Arguments, ArgsHash: hash,
 		Client: c.Client, Session: c.Session, Reason: v.Why, Findings: c.Findings}, s.ApprovalTimeout, s.KeepPendingOnRestart)
 	if err != nil {
 		return Outcome{}, err
 	}
-	out := Outcome{Allowed: store.Allowed(a.Decision), Decision: a.Decision, DecidedBy: a.DecidedBy, ApprovalID: a.ID, Waited: time.Since(start)}
+	out := Outcome{Allowed: store.Allowed(a.Decision), Decision: a.Decision, DecidedBy: a.DecidedBy, ApprovalID: a.ID}
 	if out.Allowed {
 		// The arguments the person saw, from the record, not the request.
 		out.Arguments = a.Arguments

@@ -73,40 +73,52 @@ func (q *Queue) wake(a store.Approval) {
 // person to decide and a retry of the same call to take over. It returns
 // the calls it settled, each once, as they are after it.
 func (q *Queue) Recover(ctx context.Context, keep bool) ([]store.Approval, error) {
-	owners, err := q.st.PendingOwners(ctx)
+	pending, err := q.leftBehind(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	var settled []store.Approval
+	for _, p := range pending {
+		if keep {
+			if err := q.st.Adopt(ctx, p.ID, orphaned, p.Deadline); err != nil {
+				return settled, err
+			}
+			p.Owner = orphaned
+			settled = append(settled, p)
+			continue
+		}
+		a, err := q.st.DecideApproval(ctx, p.ID, store.Abandoned, "bulkhead: its gateway ended before anyone decided")
+		if errors.Is(err, store.ErrDecided) {
+			continue
+		}
+		if err != nil {
+			return settled, err
+		}
+		q.st.ForgetArguments(ctx, a.ID)
+		settled = append(settled, a)
+	}
+	return settled, nil
+}
+
+// leftBehind lists the pending calls of gateway processes that ended, and
+// with kept, those already kept pending without an owner.
+func (q *Queue) leftBehind(ctx context.Context, kept bool) ([]store.Approval, error) {
+	owners, err := q.st.PendingOwners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Approval
 	for _, o := range owners {
-		if o == orphaned || o == q.owner || q.alive(o) {
+		if o == q.owner || (o == orphaned && !kept) || (o != orphaned && q.alive(o)) {
 			continue
 		}
 		pending, err := q.st.PendingOf(ctx, o)
 		if err != nil {
-			return settled, err
+			return out, err
 		}
-		for _, p := range pending {
-			if keep {
-				if err := q.st.Adopt(ctx, p.ID, orphaned, p.Deadline); err != nil {
-					return settled, err
-				}
-				p.Owner = orphaned
-				settled = append(settled, p)
-				continue
-			}
-			a, err := q.st.DecideApproval(ctx, p.ID, store.Abandoned, "bulkhead: its gateway ended before anyone decided")
-			if errors.Is(err, store.ErrDecided) {
-				continue
-			}
-			if err != nil {
-				return settled, err
-			}
-			q.st.ForgetArguments(ctx, a.ID)
-			settled = append(settled, a)
-		}
+		out = append(out, pending...)
 	}
-	return settled, nil
+	return out, nil
 }
 
 // orphaned owns the calls kept pending after their gateway ended.
@@ -172,22 +184,13 @@ func (q *Queue) adoptOrphan(ctx context.Context, a store.Approval, keep bool) (i
 	if !keep {
 		return 0, nil
 	}
-	owners, err := q.st.PendingOwners(ctx)
+	pending, err := q.leftBehind(ctx, true)
 	if err != nil {
 		return 0, err
 	}
-	for _, o := range owners {
-		if o == q.owner || (o != orphaned && q.alive(o)) {
-			continue
-		}
-		pending, err := q.st.PendingOf(ctx, o)
-		if err != nil {
-			return 0, err
-		}
-		for _, p := range pending {
-			if p.Server == a.Server && p.Tool == a.Tool && p.ArgsHash == a.ArgsHash {
-				return p.ID, q.st.Adopt(ctx, p.ID, q.owner, a.Deadline)
-			}
+	for _, p := range pending {
+		if p.Server == a.Server && p.Tool == a.Tool && p.ArgsHash == a.ArgsHash {
+			return p.ID, q.st.Adopt(ctx, p.ID, q.owner, a.Deadline)
 		}
 	}
 	return 0, nil

@@ -63,11 +63,8 @@ const approvalColumns = `id, owner, server, tool, arguments, args_hash, client, 
 // Approvals lists held calls, newest first: pending only, or all (at most
 // limit, 0 for no limit).
 func (s *Store) Approvals(ctx context.Context, pendingOnly bool, limit int) ([]Approval, error) {
-	if limit <= 0 {
-		limit = -1
-	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+approvalColumns+` FROM approvals
-		WHERE decision = '' OR NOT ? ORDER BY id DESC LIMIT ?`, pendingOnly, limit)
+		WHERE decision = '' OR NOT ? ORDER BY id DESC LIMIT ?`, pendingOnly, sqlLimit(limit))
 	if err != nil {
 		return nil, err
 	}

@@ -70,12 +70,8 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) 
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = -1
-	}
 	q = `SELECT * FROM (` + q + ` ORDER BY id DESC LIMIT ?) ORDER BY id`
-	rows, err := s.db.QueryContext(ctx, q, append(args, limit)...)
+	rows, err := s.db.QueryContext(ctx, q, append(args, sqlLimit(f.Limit))...)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ type EgressEvent struct {
 // AddEgressEvent records one event.
 func (s *Store) AddEgressEvent(ctx context.Context, e EgressEvent) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO egress_events (server, at, method, host, port, address, allowed, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Server, e.At.UTC().Format(time.RFC3339Nano), e.Method, e.Host, e.Port, e.Address, e.Allowed, e.Reason)
+		e.Server, formatTime(e.At), e.Method, e.Host, e.Port, e.Address, e.Allowed, e.Reason)
 	return err
 }
 
@@ -41,7 +41,7 @@ func (s *Store) EgressEvents(ctx context.Context, server string, limit int) ([]E
 		if err := rows.Scan(&e.ID, &e.Server, &at, &e.Method, &e.Host, &e.Port, &e.Address, &e.Allowed, &e.Reason); err != nil {
 			return nil, err
 		}
-		e.At, _ = time.Parse(time.RFC3339Nano, at)
+		e.At = parseTime(at)
 		out = append(out, e)
 	}
 	return out, rows.Err()

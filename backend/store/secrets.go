@@ -17,7 +17,7 @@ type SealedSecret struct {
 func (s *Store) PutSecret(ctx context.Context, sec SealedSecret) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO secrets (server, name, sealed, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (server, name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
-		sec.Server, sec.Name, sec.Sealed, time.Now().UTC().Format(time.RFC3339Nano))
+		sec.Server, sec.Name, sec.Sealed, now())
 	return err
 }
 
@@ -35,7 +35,7 @@ func (s *Store) Secrets(ctx context.Context, server string) ([]SealedSecret, err
 		if err := rows.Scan(&sec.Server, &sec.Name, &sec.Sealed, &at); err != nil {
 			return nil, err
 		}
-		sec.UpdatedAt, _ = time.Parse(time.RFC3339Nano, at)
+		sec.UpdatedAt = parseTime(at)
 		out = append(out, sec)
 	}
 	return out, rows.Err()

@@ -22,3 +22,11 @@ func parseTime(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t
 }
+
+// sqlLimit is a LIMIT value: n, or -1 (no limit) for n <= 0.
+func sqlLimit(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
