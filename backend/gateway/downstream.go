@@ -47,6 +47,7 @@ type downstream struct {
 	failures int
 	retryAt  time.Time
 	closed   bool
+	off      bool // stopped by a person
 
 	resyncing, resyncPending bool
 	last                     *snapshot // what the server last offered, before review
@@ -58,6 +59,10 @@ type downstream struct {
 // running. Concurrent callers share one start.
 func (d *downstream) session(ctx context.Context) (*mcp.ClientSession, error) {
 	d.mu.Lock()
+	if d.off {
+		d.mu.Unlock()
+		return nil, fmt.Errorf("server %q is stopped: start it in Bulkhead first", d.name)
+	}
 	if d.cs != nil {
 		cs, ended, cleared := d.cs, d.ended, d.cleared
 		d.mu.Unlock()
@@ -217,7 +222,7 @@ func (d *downstream) reset(cs *mcp.ClientSession, proc Process) (retryAt time.Ti
 		d.startErr = fmt.Errorf("server %q ended its session", d.name)
 	}
 	d.failed()
-	if d.closed {
+	if d.closed || d.off {
 		return time.Time{}, false
 	}
 	d.g.log.Warn("server ended; it will be restarted", "server", d.name, "err", d.startErr)

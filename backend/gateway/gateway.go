@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,9 @@ type Options struct {
 	// Eager starts every server with the gateway; otherwise a server starts
 	// when a client first lists or calls.
 	Eager bool
+	// Stopped lists servers that start stopped: none starts until
+	// StartServer.
+	Stopped []string
 	// CallTimeout bounds one forwarded request (default 10 minutes).
 	CallTimeout time.Duration
 	// KeepAlive is how often idle servers are pinged (default 30s).
@@ -139,7 +143,7 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 		if _, dup := g.byName[b.Name()]; dup {
 			return nil, fmt.Errorf("server %q is listed twice", b.Name())
 		}
-		d := &downstream{g: g, name: b.Name(), backend: b, flood: newFloodGate()}
+		d := &downstream{g: g, name: b.Name(), backend: b, flood: newFloodGate(), off: slices.Contains(opts.Stopped, b.Name())}
 		g.downs = append(g.downs, d)
 		g.byName[d.name] = d
 	}
@@ -179,6 +183,9 @@ func (g *Gateway) Start(ctx context.Context) {
 func (g *Gateway) startAll(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, d := range g.downs {
+		if d.stopped() {
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
