@@ -9,20 +9,20 @@ import (
 
 // AuditEntry is one tool call as decided and answered.
 type AuditEntry struct {
-	ID         int64
-	At         time.Time
-	Client     string
-	Server     string
-	Tool       string
-	ArgsDigest string
-	Arguments  *string // nil unless the user enabled recording values
-	Decision   string  // allow, deny, or a person's decision on a held call
-	DecidedBy  string  // "policy: ..." or who decided
-	ApprovalID *int64
-	LatencyMS  int64
-	Status     string // ok, error, denied
-	Detail     string
-	Findings   string // JSON list
+	ID         int64     `json:"id"`
+	At         time.Time `json:"at"`
+	Client     string    `json:"client"`
+	Server     string    `json:"server"`
+	Tool       string    `json:"tool"`
+	ArgsDigest string    `json:"argsDigest"`
+	Arguments  *string   `json:"arguments,omitempty"` // nil unless the user enabled recording values
+	Decision   string    `json:"decision"`            // allow, deny, or a person's decision on a held call
+	DecidedBy  string    `json:"decidedBy"`           // "policy: ..." or who decided
+	ApprovalID *int64    `json:"approvalId,omitempty"`
+	LatencyMS  int64     `json:"latencyMs"`
+	Status     string    `json:"status"` // ok, error, denied
+	Detail     string    `json:"detail"`
+	Findings   string    `json:"findings"` // JSON list
 }
 
 // AddAudit records one call.

@@ -11,8 +11,9 @@ import (
 // FieldChange is one field that differs between two versions of a
 // definition. Old or New is empty where the field is absent.
 type FieldChange struct {
-	Path     string `json:"path"`
-	Old, New string // the field's JSON
+	Path string `json:"path"`
+	Old  string `json:"old"` // the field's JSON
+	New  string `json:"new"`
 }
 
 // Diff compares two versions of a definition field by field, in path order.

@@ -184,7 +184,7 @@ func TestHeldCallsOfAKilledGatewayAreSettled(t *testing.T) {
 		}
 		audit, _, _ := e.run("audit", "--format", "json", "--server", "wb")
 		switch {
-		case !keep && (got.Decision != store.Abandoned || !strings.Contains(audit, `"Decision":"abandoned"`) || !strings.Contains(audit, "its gateway ended while the call was held; it was denied")):
+		case !keep && (got.Decision != store.Abandoned || !strings.Contains(audit, `"decision":"abandoned"`) || !strings.Contains(audit, "its gateway ended while the call was held; it was denied")):
 			t.Errorf("denied on restart: %+v\naudit: %s", got, audit)
 		case keep && (got.Decision != "" || got.Owner != "" || !strings.Contains(audit, "it stays pending for a person")):
 			t.Errorf("kept on restart: %+v\naudit: %s", got, audit)

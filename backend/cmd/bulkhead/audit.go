@@ -1,11 +1,8 @@
 package main
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -49,7 +46,7 @@ func newAuditCommand(a *app) *cobra.Command {
 				}
 				return nil
 			case "csv":
-				return writeAuditCSV(a, entries)
+				return store.WriteAuditCSV(a.stdout, entries)
 			case "table":
 			default:
 				return fmt.Errorf("--format %q: use table, json or csv", format)
@@ -89,31 +86,4 @@ func parseSince(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("--since %q: give a duration (24h) or a time (2026-12-01 or RFC 3339)", s)
-}
-
-func writeAuditCSV(a *app, entries []store.AuditEntry) error {
-	w := csv.NewWriter(a.stdout)
-	w.Write([]string{"id", "time", "client", "server", "tool", "args_sha256", "arguments", "decision", "decided_by", "held_call", "latency_ms", "status", "detail", "findings"})
-	for _, e := range entries {
-		args, held := "", ""
-		if e.Arguments != nil {
-			args = *e.Arguments
-		}
-		if e.ApprovalID != nil {
-			held = strconv.FormatInt(*e.ApprovalID, 10)
-		}
-		w.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), cell(e.Client), e.Server, cell(e.Tool), e.ArgsDigest, cell(args),
-			e.Decision, cell(e.DecidedBy), held, strconv.FormatInt(e.LatencyMS, 10), e.Status, cell(e.Detail), cell(e.Findings)})
-	}
-	w.Flush()
-	return w.Error()
-}
-
-// cell keeps a value a server or client chose from being read as a formula
-// by a spreadsheet opening the export.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
