@@ -1,0 +1,159 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
+	"github.com/bulkhead-dev/bulkhead/backend/policy"
+	"github.com/bulkhead-dev/bulkhead/backend/store"
+)
+
+const testToken = "test-token-0123456789abcdefghijklmnopqrstuv"
+
+// env is an API on a real loopback listener over a real SQLite file.
+type env struct {
+	t      testing.TB
+	srv    *httptest.Server
+	api    *API
+	st     *store.Store
+	queue  *policy.Queue
+	origin string
+	client *http.Client
+}
+
+func newEnv(t testing.TB, tweak ...func(*Config)) *env {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "bulkhead.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := &env{t: t, st: st, queue: policy.NewQueue(st, "test", func(string) bool { return true })}
+	srv := httptest.NewUnstartedServer(nil)
+	host := srv.Listener.Addr().String()
+	_, port, _ := splitHostPort(host)
+	e.origin = "http://" + host
+	cfg := Config{
+		Token: testToken, Hosts: []string{host, "localhost:" + port}, Origins: []string{e.origin},
+		Store: st, Queue: e.queue, DecidedBy: "tester (web UI)",
+		Catalog:   func() (*catalog.Catalog, error) { return catalog.Load("", false) },
+		EventPoll: 50 * time.Millisecond,
+	}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	e.api = New(ctx, cfg)
+	srv.Config.Handler = e.api
+	srv.Start()
+	t.Cleanup(srv.Close)
+	e.srv = srv
+	e.client = srv.Client()
+	return e
+}
+
+// req sends a request with the token and, for a body, the JSON type;
+// headers given as name, value pairs are set last ("" removes one).
+func (e *env) req(method, path string, body any, headers ...string) *http.Response {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	r, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	r.Header.Set("Authorization", "Bearer "+testToken)
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			r.Host = headers[i+1]
+		} else if headers[i+1] == "" {
+			r.Header.Del(headers[i])
+		} else {
+			r.Header.Set(headers[i], headers[i+1])
+		}
+	}
+	resp, err := e.client.Do(r)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp
+}
+
+// decode reads a response, wanting its status, into v (may be nil).
+func decode(t testing.TB, resp *http.Response, status int, v any) {
+	t.Helper()
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d: %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, b)
+	}
+	if v != nil {
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+	}
+}
+
+// wantError checks a refusal's status and stable code.
+func wantError(t testing.TB, resp *http.Response, status int, code string) {
+	t.Helper()
+	var body struct{ Error Error }
+	decode(t, resp, status, &body)
+	if body.Error.Code != code || body.Error.Message == "" {
+		t.Fatalf("error %+v, want code %s with a message", body.Error, code)
+	}
+}
+
+// hold puts a call on hold as a gateway in this process would, and
+// returns its id once it is pending, with the channel its decision comes
+// back on.
+func (e *env) hold(args string) (int64, <-chan store.Approval) {
+	e.t.Helper()
+	raw := json.RawMessage(args)
+	a := store.Approval{Server: "time", Tool: "get_time", Arguments: raw, ArgsHash: policy.ArgsHash(raw), Client: "test-client 1.0", Session: "s1", Reason: "ask"}
+	out := make(chan store.Approval, 1)
+	go func() {
+		got, err := e.queue.Hold(context.Background(), a, time.Minute, false)
+		if err != nil {
+			e.t.Error(err)
+		}
+		out <- got
+	}()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		pending, err := e.st.Approvals(context.Background(), true, 0)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, p := range pending {
+			if p.ArgsHash == a.ArgsHash {
+				return p.ID, out
+			}
+		}
+	}
+	e.t.Fatal("the held call never became pending")
+	return 0, nil
+}
+
+func splitHostPort(hostport string) (string, string, error) {
+	u, err := url.Parse("http://" + hostport)
+	if err != nil {
+		return "", "", err
+	}
+	return u.Hostname(), u.Port(), nil
+}
