@@ -1,22 +1,18 @@
 package gateway
 
 import (
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/bulkhead-dev/bulkhead/backend/secrets"
 )
 
 // HTTPPath is where the gateway serves streamable HTTP.
@@ -31,6 +27,9 @@ type HTTPOptions struct {
 	Port string
 	// ExtraHosts are further Host values accepted (a non-loopback bind).
 	ExtraHosts []string
+	// AnyHost accepts every Host: for a unix socket, which no browser
+	// reaches, so no rebinding page either.
+	AnyHost bool
 	// AllowedOrigins are the browser origins accepted; none by default, so
 	// no web page can drive the gateway.
 	AllowedOrigins []string
@@ -70,7 +69,7 @@ func (g *Gateway) HTTPHandler(o HTTPOptions) http.Handler {
 }
 
 func (o HTTPOptions) hostAllowed(host string) bool {
-	if slices.Contains(o.ExtraHosts, host) {
+	if o.AnyHost || slices.Contains(o.ExtraHosts, host) {
 		return true
 	}
 	name, port, err := net.SplitHostPort(host)
@@ -93,32 +92,5 @@ func refuse(w http.ResponseWriter, status int, msg string) {
 // TokenPath is where a Bulkhead home keeps its gateway token.
 func TokenPath(home string) string { return filepath.Join(home, "gateway.token") }
 
-// Token returns the home's bearer token, creating it (256 random bits,
-// readable by the user only) on first use.
-func Token(home string) (string, error) {
-	path := TokenPath(home)
-	if b, err := os.ReadFile(path); err == nil {
-		if t := strings.TrimSpace(string(b)); len(t) >= 32 {
-			return t, nil
-		}
-		return "", fmt.Errorf("%s is not a valid token: delete it and a new one is made", path)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return "", err
-	}
-	raw := make([]byte, 32)
-	rand.Read(raw)
-	t := base64.RawURLEncoding.EncodeToString(raw)
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		return "", err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return Token(home) // another process made it first
-	}
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	_, err = f.WriteString(t + "\n")
-	return t, err
-}
+// Token returns the home's gateway token, made on first use.
+func Token(home string) (string, error) { return secrets.Token(TokenPath(home)) }
