@@ -15,6 +15,7 @@ import (
 
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 	"github.com/bulkhead-dev/bulkhead/backend/gateway"
+	"github.com/bulkhead-dev/bulkhead/backend/policy"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 	"github.com/bulkhead-dev/bulkhead/backend/trust/scan"
 )
@@ -83,47 +84,7 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 	if len(servers) == 0 {
 		return errors.New("no servers to serve: enable some with `bulkhead enable NAME` or name them with --server NAME")
 	}
-	eng, err := a.engine(ctx)
-	if err != nil {
-		return err
-	}
-	vault, err := a.vault(ctx)
-	if err != nil {
-		return err
-	}
-	known, err := vault.All(ctx)
-	if err != nil { // that server will not start; the others may
-		fmt.Fprintf(a.stderr, "bulkhead: %s\n", oneLine(err.Error()))
-	}
-	var backends []gateway.Backend
-	policies := map[string]catalog.ResultPolicy{}
-	builtin := map[string]bool{}
-	verified := func(server string) bool { return builtin[server] }
-	for _, name := range servers {
-		e, err := a.entry(name)
-		if err != nil {
-			return err
-		}
-		backends = append(backends, &gateway.Sandboxed{Engine: eng, Store: st, Secrets: vault, Entry: e, Pull: sandbox.PullPolicy(f.pull), Progress: a.stderr})
-		policies[name] = e.Results
-		builtin[name] = e.Source.Builtin
-	}
-	if n, err := eng.Reap(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		fmt.Fprintf(a.stderr, "bulkhead: removed %d container(s) left by an earlier run\n", n)
-	}
-	gate, settings, instance, err := openGate(ctx, a, st, eng)
-	if err != nil {
-		return err
-	}
-	g, err := gateway.New(backends, gateway.Options{
-		Separator: f.separator, Eager: f.eager, CallTimeout: f.callTimeout, Version: version,
-		Disabled: toggles.ToolDisabled, Store: st, Secrets: scan.NewSecrets(known...),
-		Gate: gate, Settings: settings, Verified: verified, Instance: instance,
-		ResultPolicy: func(server string) catalog.ResultPolicy { return policies[server] },
-		Logger:       slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
+	g, _, err := openGateway(ctx, a, servers, nil, f)
 	if err != nil {
 		return err
 	}
@@ -141,6 +102,65 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 		return nil // interrupted, or the client went away
 	}
 	return err
+}
+
+// openGateway builds a gateway over the named catalog servers (those in
+// stopped wait for a person to start them) with the policy gate, after
+// removing what an earlier run left behind.
+func openGateway(ctx context.Context, a *app, servers, stopped []string, f gatewayFlags) (*gateway.Gateway, *policy.Gate, error) {
+	st, err := a.store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	toggles, err := st.Toggles(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := a.engine(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	vault, err := a.vault(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	known, err := vault.All(ctx)
+	if err != nil { // that server will not start; the others may
+		fmt.Fprintf(a.stderr, "bulkhead: %s\n", oneLine(err.Error()))
+	}
+	var backends []gateway.Backend
+	policies := map[string]catalog.ResultPolicy{}
+	builtin := map[string]bool{}
+	verified := func(server string) bool { return builtin[server] }
+	for _, name := range servers {
+		e, err := a.entry(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		backends = append(backends, &gateway.Sandboxed{Engine: eng, Store: st, Secrets: vault, Entry: e, Pull: sandbox.PullPolicy(f.pull), Progress: a.stderr})
+		policies[name] = e.Results
+		builtin[name] = e.Source.Builtin
+	}
+	if n, err := eng.Reap(ctx); err != nil {
+		return nil, nil, err
+	} else if n > 0 {
+		fmt.Fprintf(a.stderr, "bulkhead: removed %d container(s) left by an earlier run\n", n)
+	}
+	gate, settings, instance, err := openGate(ctx, a, st, eng)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := gateway.New(backends, gateway.Options{
+		Separator: f.separator, Eager: f.eager, Stopped: stopped, CallTimeout: f.callTimeout, Version: version,
+		Disabled: toggles.ToolDisabled, Store: st, Secrets: scan.NewSecrets(known...),
+		Gate: gate, Settings: settings, Verified: verified, Instance: instance,
+		ResultPolicy: func(server string) catalog.ResultPolicy { return policies[server] },
+		Logger:       slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, gate, nil
 }
 
 const defaultHTTPAddr = "127.0.0.1:7337"

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bulkhead-dev/bulkhead/backend/api"
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
+	"github.com/bulkhead-dev/bulkhead/backend/gateway"
+	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
+	"github.com/bulkhead-dev/bulkhead/backend/secrets"
+)
+
+type serveFlags struct {
+	addr   string
+	socket string
+	gw     gatewayFlags
+}
+
+const defaultServeAddr = "127.0.0.1:7338"
+
+func newServeCommand(a *app) *cobra.Command {
+	f := serveFlags{gw: gatewayFlags{pull: string(sandbox.PullMissing), separator: "__", callTimeout: 10 * time.Minute, eager: true}}
+	cmd := &cobra.Command{
+		Use:   "serve [--addr HOST:PORT | --socket PATH]",
+		Short: "Serve the web UI's API and the gateway, for the UI or the Docker Desktop extension",
+		Long: `Serve, in one process, the local API the web UI uses (at /api) and a gateway
+over every catalog server (streamable HTTP at /mcp). Enabled servers start at
+once; the others wait until started from the UI, which also enables them.
+
+The API needs the bearer token in <home>/api.token, which MCP clients never
+get: the gateway's token (<home>/gateway.token) does not open the API, so no
+agent can approve its own calls. Requests for another host name (DNS
+rebinding), from another site's pages, or changing state by GET are refused.
+
+On a unix socket (--socket, the extension's case) the file is readable by
+the user only.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), a, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", defaultServeAddr, "loopback address to serve on")
+	fl.StringVar(&f.socket, "socket", "", "serve on this unix socket instead")
+	fl.StringVar(&f.gw.pull, "pull", f.gw.pull, "when to pull images: missing, always or never")
+	return cmd
+}
+
+func runServe(ctx context.Context, a *app, f serveFlags) error {
+	home, err := a.home()
+	if err != nil {
+		return err
+	}
+	l, local, err := serveListener(f)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	apiToken, err := secrets.Token(filepath.Join(home, "api.token"))
+	if err != nil {
+		return err
+	}
+	gwToken, err := gateway.Token(home)
+	if err != nil {
+		return err
+	}
+	cat, err := a.catalog()
+	if err != nil {
+		return err
+	}
+	st, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	toggles, err := st.Toggles(ctx)
+	if err != nil {
+		return err
+	}
+	var servers, stopped []string
+	for _, e := range cat.Entries {
+		servers = append(servers, e.Name)
+		if !toggles.Servers[e.Name] {
+			stopped = append(stopped, e.Name)
+		}
+	}
+	g, gate, err := openGateway(ctx, a, servers, stopped, f.gw)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
+		defer cancel()
+		g.Close(stopCtx)
+	}()
+	go g.Start(ctx)
+	eng, _ := a.engine(ctx) // opened by openGateway
+	admin, err := loadAdmin()
+	if err != nil {
+		return err
+	}
+
+	hosts, origins := local.hosts(), local.origins()
+	handler := api.New(ctx, api.Config{
+		Token: apiToken, Hosts: hosts, Origins: origins,
+		Store: st, Queue: gate.Queue, Admin: admin, Servers: g, DecidedBy: approver() + " (web UI)",
+		Catalog:   func() (*catalog.Catalog, error) { return cat, nil }, // the gateway serves this one until restarted
+		Sandboxes: eng.List,
+	})
+	mux := http.NewServeMux()
+	mux.Handle(gateway.HTTPPath, g.HTTPHandler(gateway.HTTPOptions{Token: gwToken, Port: local.port, ExtraHosts: hosts, AnyHost: local.socket != ""}))
+	mux.Handle("/", handler)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+
+	fmt.Fprintf(a.stderr, "bulkhead: web UI and API at %s (API token in %s); gateway at %s%s (token in %s)\n",
+		local.url(), filepath.Join(home, "api.token"), local.url(), gateway.HTTPPath, gateway.TokenPath(home))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutCtx)
+		return nil
+	}
+}
+
+// where says how the server is reached: a loopback port or a socket.
+type where struct {
+	port, socket string
+}
+
+func (w where) hosts() []string {
+	if w.socket != "" {
+		return nil // no browser reaches a unix socket: no rebinding to fear
+	}
+	return []string{"127.0.0.1:" + w.port, "localhost:" + w.port, "[::1]:" + w.port}
+}
+
+func (w where) origins() []string {
+	var out []string
+	for _, h := range w.hosts() {
+		out = append(out, "http://"+h)
+	}
+	return out
+}
+
+func (w where) url() string {
+	if w.socket != "" {
+		return "unix:" + w.socket
+	}
+	return "http://127.0.0.1:" + w.port
+}
+
+// serveListener opens the socket or the loopback port; never an address
+// other machines reach.
+func serveListener(f serveFlags) (net.Listener, where, error) {
+	if f.socket != "" {
+		return listenSocket(f.socket)
+	}
+	l, err := listen(f.addr, false)
+	if err != nil {
+		return nil, where{}, fmt.Errorf("%v (the UI is served on loopback only)", err)
+	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return l, where{port: port}, nil
+}
+
+// listenSocket listens on a unix socket readable by the user only,
+// replacing a stale socket file but nothing else.
+func listenSocket(path string) (net.Listener, where, error) {
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode().Type() != fs.ModeSocket {
+			return nil, where{}, fmt.Errorf("--socket %s exists and is not a socket: choose another path", path)
+		}
+		if c, err := net.Dial("unix", path); err == nil {
+			c.Close()
+			return nil, where{}, fmt.Errorf("--socket %s: another Bulkhead is serving there; stop it first", path)
+		}
+		os.Remove(path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, where{}, err
+	}
+	// Connecting needs write permission on the socket, which the usual
+	// umask already withholds from others; 0600 withholds the rest.
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, where{}, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, where{}, err
+	}
+	return l, where{socket: path}, nil
+}
