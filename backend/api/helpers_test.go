@@ -129,7 +129,7 @@ func (e *env) hold(args string) (int64, <-chan store.Approval) {
 	a := store.Approval{Server: "time", Tool: "get_time", Arguments: raw, ArgsHash: policy.ArgsHash(raw), Client: "test-client 1.0", Session: "s1", Reason: "ask"}
 	out := make(chan store.Approval, 1)
 	go func() {
-		got, err := e.queue.Hold(context.Background(), a, time.Minute, false)
+		got, err := e.queue.Hold(context.Background(), a, policy.HoldOptions{Timeout: time.Minute})
 		if err != nil {
 			e.t.Error(err)
 		}

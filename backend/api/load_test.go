@@ -66,7 +66,7 @@ func (e *env) decideRound(n int) roundResult {
 			defer holders.Done()
 			raw := json.RawMessage(results[i].args)
 			a, err := e.queue.Hold(ctx, store.Approval{Server: "s", Tool: "t", Arguments: raw, ArgsHash: policy.ArgsHash(raw),
-				Client: "load", Session: "s" + strconv.Itoa(i%7), Reason: "ask"}, 5*time.Minute, false)
+				Client: "load", Session: "s" + strconv.Itoa(i%7), Reason: "ask"}, policy.HoldOptions{Timeout: 5 * time.Minute})
 			if err != nil {
 				t.Errorf("hold %d: %v", i, err)
 			}

@@ -60,6 +60,7 @@ func (g *Gateway) newCall(d *downstream, t *mcp.Tool, req *mcp.CallToolRequest) 
 		Client:    clientOf(req.Session),
 		Session:   g.sessionOf(req.Session),
 		Findings:  string(found),
+		Ask:       asker(req.Session),
 	}}
 }
 

@@ -26,6 +26,10 @@ type Call struct {
 	Client    string // who sent it: client name and version
 	Session   string // the client session, for "allow for this session"
 	Findings  string // JSON list of what the scanner found in the arguments
+	// Ask puts a held call to the person through the client (MCP
+	// elicitation) and returns their decision, or "" for none; nil when
+	// the client cannot be asked.
+	Ask func(ctx context.Context, held store.Approval) string
 }
 
 // Outcome is what became of a call.
@@ -54,8 +58,20 @@ func (g *Gate) Authorize(ctx context.Context, c Call) (Outcome, error) {
 		return Outcome{Allowed: true, Arguments: c.Arguments, Decision: store.AllowSession, DecidedBy: "a person, earlier in this session"}, nil
 	}
 	s := g.Settings()
+	opts := HoldOptions{Timeout: s.ApprovalTimeout, KeepOrphans: s.KeepPendingOnRestart}
+	if c.Ask != nil && s.AskInClient {
+		askCtx, stopAsking := context.WithCancel(ctx)
+		defer stopAsking() // someone decided: the question in the client is moot
+		opts.OnHeld = func(held store.Approval) {
+			go func() {
+				if d := c.Ask(askCtx, held); d != "" && askCtx.Err() == nil {
+					g.Queue.Decide(context.WithoutCancel(askCtx), held.ID, d, "a person, in "+c.Client)
+				}
+			}()
+		}
+	}
 	a, err := g.Queue.Hold(ctx, store.Approval{Server: c.Tool.Server, Tool: c.Tool.Name, Arguments: c.Arguments, ArgsHash: hash,
-		Client: c.Client, Session: c.Session, Reason: v.Why, Findings: c.Findings}, s.ApprovalTimeout, s.KeepPendingOnRestart)
+		Client: c.Client, Session: c.Session, Reason: v.Why, Findings: c.Findings}, opts)
 	if err != nil {
 		return Outcome{}, err
 	}

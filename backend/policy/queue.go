@@ -124,15 +124,23 @@ func (q *Queue) leftBehind(ctx context.Context, kept bool) ([]store.Approval, er
 // orphaned owns the calls kept pending after their gateway ended.
 const orphaned = ""
 
+// HoldOptions tune one held call.
+type HoldOptions struct {
+	Timeout     time.Duration        // then it is denied as timed out
+	KeepOrphans bool                 // take over the same call left pending by a gateway that ended
+	OnHeld      func(store.Approval) // called, with its id, once the call is pending
+}
+
 // Hold records a call and waits until a person decides, the deadline
 // passes (denied as timed out) or ctx ends (denied as abandoned). With
-// keepOrphans, a pending call left by a gateway that ended, with the same
+// KeepOrphans, a pending call left by a gateway that ended, with the same
 // server, tool and arguments, is taken over instead of asking again. The
 // approval returned carries the decision and the arguments decided on.
-func (q *Queue) Hold(ctx context.Context, a store.Approval, timeout time.Duration, keepOrphans bool) (store.Approval, error) {
+func (q *Queue) Hold(ctx context.Context, a store.Approval, o HoldOptions) (store.Approval, error) {
+	timeout := o.Timeout
 	a.Owner = q.owner
 	a.Deadline = time.Now().Add(timeout)
-	id, err := q.adoptOrphan(ctx, a, keepOrphans)
+	id, err := q.adoptOrphan(ctx, a, o.KeepOrphans)
 	if err != nil {
 		return a, err
 	}
@@ -150,6 +158,10 @@ func (q *Queue) Hold(ctx context.Context, a store.Approval, timeout time.Duratio
 		delete(q.waiting, id)
 		q.mu.Unlock()
 	}()
+	if o.OnHeld != nil {
+		a.ID = id
+		o.OnHeld(a)
+	}
 
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()

@@ -49,7 +49,7 @@ func TestManyHeldCallsAreEachDecidedOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a, err := q.Hold(ctx, call(i), time.Minute, false)
+			a, err := q.Hold(ctx, call(i), HoldOptions{Timeout: time.Minute})
 			if err != nil {
 				t.Errorf("hold %d: %v", i, err)
 			}
@@ -132,7 +132,7 @@ func TestManyHeldCallsAreEachDecidedOnce(t *testing.T) {
 func TestHeldCallTimesOutDenied(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "bulkhead.db"))
 	q := NewQueue(st, "g1", func(string) bool { return true })
-	a, err := q.Hold(context.Background(), call(1), 100*time.Millisecond, false)
+	a, err := q.Hold(context.Background(), call(1), HoldOptions{Timeout: 100 * time.Millisecond})
 	if err != nil || a.Decision != store.TimedOut || store.Allowed(a.Decision) {
 		t.Fatalf("after the timeout: %+v %v", a, err)
 	}
@@ -154,7 +154,7 @@ func TestSessionGrantCoversOnlyItsSession(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}()
-	if a, err := q.Hold(ctx, call(1), time.Minute, false); err != nil || a.Decision != store.AllowSession {
+	if a, err := q.Hold(ctx, call(1), HoldOptions{Timeout: time.Minute}); err != nil || a.Decision != store.AllowSession {
 		t.Fatalf("%+v %v", a, err)
 	}
 	if !q.SessionAllows("sess", "s", "t") || q.SessionAllows("other", "s", "t") || q.SessionAllows("sess", "s", "u") {
@@ -204,7 +204,7 @@ func TestCallsOfAnEndedGatewayAreSettled(t *testing.T) {
 				time.Sleep(5 * time.Millisecond)
 			}
 		}()
-		a, err := q.Hold(ctx, call(7), time.Minute, true)
+		a, err := q.Hold(ctx, call(7), HoldOptions{Timeout: time.Minute, KeepOrphans: true})
 		if err != nil || a.ID != id || a.Decision != store.AllowOnce {
 			t.Errorf("the retry did not take over the kept call: %+v %v", a, err)
 		}

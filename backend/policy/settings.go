@@ -23,6 +23,10 @@ type Settings struct {
 	AuditArguments bool `json:"auditArguments"`
 	// AuditRetention is how long the audit log keeps entries.
 	AuditRetention time.Duration `json:"auditRetention"`
+	// AskInClient also puts held calls to the person in the MCP client,
+	// where it supports elicitation. Off by default: it trusts the client
+	// application to show the question to a person, not answer it itself.
+	AskInClient bool `json:"askInClient"`
 }
 
 // Defaults are the settings nobody changed.
@@ -44,6 +48,9 @@ var settings = []setting{
 	{"audit-arguments", "record argument values (secrets redacted) in the audit log, not only their digest: on or off",
 		func(s *Settings) string { return onOff(s.AuditArguments) },
 		func(s *Settings, v string) error { return choice(&s.AuditArguments, v, "on", "off") }},
+	{"ask-in-client", "also ask about held calls in the MCP client, where it supports elicitation (trusts the client to show the question to you): on or off",
+		func(s *Settings) string { return onOff(s.AskInClient) },
+		func(s *Settings, v string) error { return choice(&s.AskInClient, v, "on", "off") }},
 	{"audit-retention", "how long the audit log keeps entries, in days (e.g. 90d)",
 		func(s *Settings) string { return strconv.Itoa(int(s.AuditRetention/(24*time.Hour))) + "d" },
 		func(s *Settings, v string) error { return days(&s.AuditRetention, v) }},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -194,5 +195,64 @@ func TestHeldCallsOfAKilledGatewayAreSettled(t *testing.T) {
 			t.Errorf("keep=%v: the new gateway did not say it settled the call:\n%s", keep, stderr)
 		}
 	}
+	e.requireNoContainers(cli)
+}
+
+// TestHeldCallsCanBeAskedInTheClient: with ask-in-client on, a client that
+// takes elicitation is asked about its held call, with the arguments
+// escaped, and the person's answer there decides it; with it off (the
+// default) the client is never asked.
+func TestHeldCallsCanBeAskedInTheClient(t *testing.T) {
+	cli := testenv.RequireEngine(t)
+	e := newEnv(t, entryYAML("wb", testenv.ServerImage(t, cli, "wellbehaved"), ""))
+	var mu sync.Mutex
+	var asked []string
+	client := mcp.NewClient(&mcp.Implementation{Name: "asking-client", Version: "1"}, &mcp.ClientOptions{
+		ElicitationHandler: func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			mu.Lock()
+			asked = append(asked, req.Params.Message)
+			mu.Unlock()
+			if strings.Contains(req.Params.Message, "yes") {
+				return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"decision": store.AllowOnce}}, nil
+			}
+			return &mcp.ElicitResult{Action: "decline"}, nil
+		},
+	})
+	timesAsked := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(asked)
+	}
+
+	cs, _, _ := e.connectGateway(client, "wb")
+	quiet := callAsync(cs, "yes, but the setting is off")
+	h := e.waitHeld(t, "yes, but the setting is off")
+	notYet(t, quiet)
+	if n := timesAsked(); n != 0 {
+		t.Fatalf("the client was asked %d times with ask-in-client off", n)
+	}
+	e.decide(t, "deny", strconv.FormatInt(h.ID, 10))
+	<-quiet
+	cs.Close()
+
+	e.decide(t, "settings", "ask-in-client", "on")
+	cs, _, _ = e.connectGateway(client, "wb")
+	if a := <-callAsync(cs, "yes \x1b[2Jplease"); a.err != nil || !strings.HasPrefix(a.text, "echo: yes ") {
+		t.Fatalf("a call the person allowed in the client: %+v", a)
+	}
+	if a := <-callAsync(cs, "no"); a.err == nil || !strings.Contains(a.err.Error(), "a person declined") || !strings.Contains(a.err.Error(), "asking-client 1") {
+		t.Fatalf("a call the person declined in the client: %+v", a)
+	}
+	mu.Lock()
+	first := asked[0]
+	mu.Unlock()
+	if timesAsked() != 2 || !strings.Contains(first, `tool "echo" of server "wb"`) || strings.Contains(first, "\x1b") || !strings.Contains(first, `\\u001b[2J`) {
+		t.Errorf("questions: %q", asked)
+	}
+	audit, _, _ := e.run("audit", "--format", "json", "--server", "wb")
+	if !strings.Contains(audit, `"decidedBy":"a person, in asking-client 1"`) {
+		t.Errorf("the audit log does not say the person decided in the client:\n%s", audit)
+	}
+	cs.Close()
 	e.requireNoContainers(cli)
 }
