@@ -122,6 +122,7 @@ func (a *API) routes() {
 	api.GET("/changes", a.listChanges)
 	api.POST("/changes/approve", a.approveChange)
 	api.GET("/audit", a.listAudit)
+	api.GET("/egress", a.listEgress)
 	api.GET("/settings", a.getSettings)
 	api.PUT("/settings/:key", a.putSetting)
 	api.GET("/policy", a.getPolicy)

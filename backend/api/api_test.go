@@ -109,6 +109,13 @@ func TestEventsTellWhatChanged(t *testing.T) {
 	want(EventChanges)
 	e.st.AddAudit(context.Background(), store.AuditEntry{Server: "time", Tool: "t", ArgsDigest: "d", Decision: "deny", Status: "denied"})
 	want(EventAudit)
+	e.st.AddEgressEvent(context.Background(), store.EgressEvent{Server: "time", At: time.Now(), Method: "CONNECT", Host: "evil.example", Port: 443, Reason: "not granted"})
+	want(EventEgress)
+	var egress []store.EgressEvent
+	decode(t, e.req("GET", "/api/egress?server=time", nil), http.StatusOK, &egress)
+	if len(egress) != 1 || egress[0].Host != "evil.example" || egress[0].Allowed {
+		t.Fatalf("egress %+v", egress)
+	}
 }
 
 func TestChangesShowTheDiffAndApproveOnlyWhatWasShown(t *testing.T) {

@@ -44,3 +44,18 @@ func (a *API) listAudit(c *gin.Context) {
 		fail(c, http.StatusBadRequest, CodeBadRequest, "format: use json or csv")
 	}
 }
+
+// listEgress: the connections servers' egress proxies allowed or refused,
+// oldest first.
+func (a *API) listEgress(c *gin.Context) {
+	n, err := queryInt(c, "limit", 500)
+	if err != nil {
+		return
+	}
+	events, err := a.cfg.Store.EgressEvents(c, c.Query("server"), n)
+	if err != nil {
+		failErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, orEmpty(events))
+}

@@ -19,6 +19,7 @@ const (
 	EventChanges   = "changes"
 	EventServers   = "servers"
 	EventSettings  = "settings"
+	EventEgress    = "egress"
 )
 
 // hub watches the shared state (other processes change it too: a gateway
@@ -51,6 +52,9 @@ func (h *hub) run(ctx context.Context, every time.Duration) {
 		}
 		if now.Audit != last.Audit {
 			h.publish(EventAudit)
+		}
+		if now.Egress != last.Egress {
+			h.publish(EventEgress)
 		}
 		if now.Changes != last.Changes {
 			h.publish(EventChanges)

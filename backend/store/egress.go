@@ -7,15 +7,15 @@ import (
 
 // EgressEvent is one connection a server's egress proxy allowed or refused.
 type EgressEvent struct {
-	ID      int64
-	Server  string
-	At      time.Time
-	Method  string
-	Host    string
-	Port    int
-	Address string // the address dialed, when one was
-	Allowed bool
-	Reason  string
+	ID      int64     `json:"id"`
+	Server  string    `json:"server"`
+	At      time.Time `json:"at"`
+	Method  string    `json:"method"`
+	Host    string    `json:"host"`
+	Port    int       `json:"port"`
+	Address string    `json:"address,omitempty"` // the address dialed, when one was
+	Allowed bool      `json:"allowed"`
+	Reason  string    `json:"reason,omitempty"`
 }
 
 // AddEgressEvent records one event.
@@ -25,11 +25,11 @@ func (s *Store) AddEgressEvent(ctx context.Context, e EgressEvent) error {
 	return err
 }
 
-// EgressEvents lists the newest limit events, of one server or all (""),
+// EgressEvents lists the newest limit events (0: all), of one server or all (""),
 // oldest first.
 func (s *Store) EgressEvents(ctx context.Context, server string, limit int) ([]EgressEvent, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, server, at, method, host, port, address, allowed, reason FROM (
-		SELECT * FROM egress_events WHERE ? = '' OR server = ? ORDER BY id DESC LIMIT ?) ORDER BY id`, server, server, limit)
+		SELECT * FROM egress_events WHERE ? = '' OR server = ? ORDER BY id DESC LIMIT ?) ORDER BY id`, server, server, sqlLimit(limit))
 	if err != nil {
 		return nil, err
 	}
