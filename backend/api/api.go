@@ -95,6 +95,8 @@ func New(ctx context.Context, cfg Config) *API {
 
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.engine.ServeHTTP(w, r) }
 
+// Handlers pass c.Request.Context() down, never c itself: gin reuses its
+// Context for the next request while database/sql may still be watching it.
 func (a *API) routes() {
 	e := a.engine
 	e.HandleMethodNotAllowed = true

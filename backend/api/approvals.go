@@ -57,7 +57,7 @@ func (a *API) listApprovals(c *gin.Context) {
 	if err != nil {
 		return
 	}
-	list, err := a.cfg.Store.Approvals(c, !all, n)
+	list, err := a.cfg.Store.Approvals(c.Request.Context(), !all, n)
 	if err != nil {
 		failErr(c, err)
 		return
@@ -89,7 +89,7 @@ func (a *API) decide(c *gin.Context) {
 		fail(c, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("decision %q: use allow_once, allow_session, allow_always, allow_always_exact or deny", req.Decision))
 		return
 	}
-	ap, err := a.cfg.Queue.Decide(c, id, req.Decision, a.cfg.DecidedBy)
+	ap, err := a.cfg.Queue.Decide(c.Request.Context(), id, req.Decision, a.cfg.DecidedBy)
 	if err != nil {
 		failErr(c, err)
 		return

@@ -27,7 +27,7 @@ func (a *API) listAudit(c *gin.Context) {
 			}
 		}
 	}
-	entries, err := a.cfg.Store.Audit(c, f)
+	entries, err := a.cfg.Store.Audit(c.Request.Context(), f)
 	if err != nil {
 		failErr(c, err)
 		return
@@ -52,7 +52,7 @@ func (a *API) listEgress(c *gin.Context) {
 	if err != nil {
 		return
 	}
-	events, err := a.cfg.Store.EgressEvents(c, c.Query("server"), n)
+	events, err := a.cfg.Store.EgressEvents(c.Request.Context(), c.Query("server"), n)
 	if err != nil {
 		failErr(c, err)
 		return

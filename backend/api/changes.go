@@ -27,7 +27,7 @@ type Change struct {
 
 func (a *API) listChanges(c *gin.Context) {
 	server := c.Query("server")
-	changes, err := a.cfg.Store.DefinitionChanges(c, server)
+	changes, err := a.cfg.Store.DefinitionChanges(c.Request.Context(), server)
 	if err != nil {
 		failErr(c, err)
 		return
@@ -36,7 +36,7 @@ func (a *API) listChanges(c *gin.Context) {
 	out := make([]Change, 0, len(changes))
 	for _, ch := range changes {
 		if pins[ch.Server] == nil {
-			list, err := a.cfg.Store.DefinitionPins(c, ch.Server)
+			list, err := a.cfg.Store.DefinitionPins(c.Request.Context(), ch.Server)
 			if err != nil {
 				failErr(c, err)
 				return
@@ -80,7 +80,7 @@ func (a *API) approveChange(c *gin.Context) {
 		fail(c, http.StatusBadRequest, CodeBadRequest, "name the withheld definition: server, kind, name and the hash that was shown")
 		return
 	}
-	if err := a.cfg.Store.ApproveDefinition(c, req.Server, req.Kind, req.Name, req.Hash, a.cfg.DecidedBy); err != nil {
+	if err := a.cfg.Store.ApproveDefinition(c.Request.Context(), req.Server, req.Kind, req.Name, req.Hash, a.cfg.DecidedBy); err != nil {
 		failErr(c, err)
 		return
 	}

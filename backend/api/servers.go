@@ -47,24 +47,24 @@ func (a *API) listServers(c *gin.Context) {
 		fail(c, http.StatusUnprocessableEntity, CodeBadRequest, err.Error())
 		return
 	}
-	toggles, err := a.cfg.Store.Toggles(c)
+	toggles, err := a.cfg.Store.Toggles(c.Request.Context())
 	if err != nil {
 		failErr(c, err)
 		return
 	}
-	pins, err := a.cfg.Store.ImagePins(c)
+	pins, err := a.cfg.Store.ImagePins(c.Request.Context())
 	if err != nil {
 		failErr(c, err)
 		return
 	}
-	changes, err := a.cfg.Store.DefinitionChanges(c, "")
+	changes, err := a.cfg.Store.DefinitionChanges(c.Request.Context(), "")
 	if err != nil {
 		failErr(c, err)
 		return
 	}
 	var running []sandbox.Status
 	if a.cfg.Sandboxes != nil {
-		if running, err = a.cfg.Sandboxes(c); err != nil {
+		if running, err = a.cfg.Sandboxes(c.Request.Context()); err != nil {
 			fail(c, http.StatusServiceUnavailable, CodeUnavailable, "the Docker Engine did not answer: "+err.Error())
 			return
 		}
@@ -121,15 +121,15 @@ func (a *API) switchServer(c *gin.Context, on bool) {
 		fail(c, http.StatusServiceUnavailable, CodeUnavailable, "this Bulkhead serves no gateway: start and stop servers with `bulkhead serve`")
 		return
 	}
-	if err := a.cfg.Store.SetEnabled(c, name, "", on); err != nil {
+	if err := a.cfg.Store.SetEnabled(c.Request.Context(), name, "", on); err != nil {
 		failErr(c, err)
 		return
 	}
 	defer a.events.publish(EventServers)
 	if on {
-		err = a.cfg.Servers.StartServer(c, name)
+		err = a.cfg.Servers.StartServer(c.Request.Context(), name)
 	} else {
-		err = a.cfg.Servers.StopServer(c, name)
+		err = a.cfg.Servers.StopServer(c.Request.Context(), name)
 	}
 	if err != nil {
 		fail(c, http.StatusBadGateway, CodeStartFailed, err.Error())

@@ -19,7 +19,7 @@ type Setting struct {
 }
 
 func (a *API) getSettings(c *gin.Context) {
-	s, err := policy.LoadSettings(c, a.cfg.Store)
+	s, err := policy.LoadSettings(c.Request.Context(), a.cfg.Store)
 	if err != nil {
 		failErr(c, err)
 		return
@@ -43,7 +43,7 @@ func (a *API) putSetting(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	if err := policy.SaveSetting(c, a.cfg.Store, c.Param("key"), req.Value, a.cfg.DecidedBy); err != nil {
+	if err := policy.SaveSetting(c.Request.Context(), a.cfg.Store, c.Param("key"), req.Value, a.cfg.DecidedBy); err != nil {
 		fail(c, http.StatusBadRequest, CodeBadRequest, err.Error())
 		return
 	}
@@ -73,7 +73,7 @@ const defaultsText = "Without a rule: ask; deny for a tool the trust layer flagg
 	"(exact arguments, tool, server)."
 
 func (a *API) getPolicy(c *gin.Context) {
-	rules, err := a.cfg.Store.Rules(c, c.Query("server"))
+	rules, err := a.cfg.Store.Rules(c.Request.Context(), c.Query("server"))
 	if err != nil {
 		failErr(c, err)
 		return
@@ -112,7 +112,7 @@ func (a *API) putRule(c *gin.Context) {
 		fail(c, http.StatusBadRequest, CodeBadRequest, "rules for exact arguments come from deciding a held call (allow_always_exact)")
 		return
 	}
-	if err := policy.SetRule(c, a.cfg.Store, r.Server, r.Tool, action, a.cfg.DecidedBy); err != nil {
+	if err := policy.SetRule(c.Request.Context(), a.cfg.Store, r.Server, r.Tool, action, a.cfg.DecidedBy); err != nil {
 		failErr(c, err)
 		return
 	}
@@ -126,7 +126,7 @@ func (a *API) deleteRule(c *gin.Context) {
 	if !bindJSON(c, &r) {
 		return
 	}
-	if err := a.cfg.Store.DeleteRule(c, r.Server, r.Tool, r.ArgsHash); err != nil {
+	if err := a.cfg.Store.DeleteRule(c.Request.Context(), r.Server, r.Tool, r.ArgsHash); err != nil {
 		failErr(c, fmt.Errorf("no such rule: %w", err))
 		return
 	}
