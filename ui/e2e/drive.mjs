@@ -1,0 +1,96 @@
+// drive.mjs plays the person at the browser for the Go tests
+// (backend/cmd/bulkhead/ui_test.go): Debian's Chromium driven by
+// playwright-core, never a downloaded browser. It runs one step and prints
+// what it saw as one JSON line.
+//
+//   node drive.mjs URL STEP [ARGS...]   (URL carries #token=...)
+//     start SERVER                  click Start, wait for "running"
+//     decide TEXT DECISION click|key  act on the held call showing TEXT
+//     diff SERVER NAME              read a withheld definition's diff, approve it
+//     themes                        the catalog in light and dark
+//
+// Environment: CHROMIUM (default /usr/bin/chromium), SHOTS (a folder for
+// screenshots; default none).
+import { chromium } from "playwright-core";
+
+const [url, step, ...args] = process.argv.slice(2);
+const shots = process.env.SHOTS;
+const keys = { allow_once: "a", allow_session: "s", allow_always: "l", deny: "d" };
+const labels = { allow_once: "Allow once", allow_session: "Allow for session", allow_always: "Always allow", deny: "Deny" };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  // No sandbox: CI runs as root, where Chromium refuses one. The rest keep
+  // it off a network it cannot reach.
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const open = async (tab, colorScheme = "light") => {
+  const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+  const u = new URL(url);
+  if (tab) u.searchParams.set("tab", tab);
+  await page.goto(u.toString());
+  return { page, problems };
+};
+const shot = async (page, name) => shots && (await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true }));
+
+let out;
+try {
+  switch (step) {
+    case "start": {
+      const [server] = args;
+      const { page, problems } = await open();
+      const row = page.getByTestId(`server-${server}`);
+      await row.getByRole("button", { name: "Start" }).click();
+      await row.getByTestId("state").filter({ hasText: "running" }).waitFor({ timeout: 120_000 });
+      await shot(page, "catalog");
+      out = { state: await row.getByTestId("state").innerText(), problems };
+      break;
+    }
+    case "decide": {
+      const [text, decision, via] = args;
+      const { page, problems } = await open("approvals");
+      const card = page.locator("[data-testid^=held-]").filter({ hasText: text });
+      await card.waitFor({ timeout: 30_000 });
+      const shown = await card.getByTestId("arguments").innerText();
+      await shot(page, `approvals-${decision}`);
+      if (via === "key") await page.keyboard.press(keys[decision]);
+      else await card.getByRole("button", { name: labels[decision] }).click();
+      await card.waitFor({ state: "detached", timeout: 30_000 });
+      out = { arguments: shown, problems };
+      break;
+    }
+    case "diff": {
+      const [server, name] = args;
+      const { page, problems } = await open("changes");
+      const card = page.getByTestId(`change-${server}-${name}`);
+      await card.waitFor({ timeout: 30_000 });
+      const before = await card.getByTestId("old").allInnerTexts();
+      const after = await card.getByTestId("new").allInnerTexts();
+      await shot(page, "changes");
+      await card.getByRole("button", { name: "Approve this version" }).click();
+      await card.waitFor({ state: "detached", timeout: 30_000 });
+      out = { old: before, new: after, problems };
+      break;
+    }
+    case "themes": {
+      out = { problems: [] };
+      for (const scheme of ["light", "dark"]) {
+        const { page, problems } = await open("", scheme);
+        await page.getByRole("table", { name: "catalog" }).waitFor();
+        out[scheme] = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        out.problems.push(...problems);
+        await shot(page, `catalog-${scheme}`);
+      }
+      break;
+    }
+    default:
+      throw new Error(`unknown step ${step}`);
+  }
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(out));
