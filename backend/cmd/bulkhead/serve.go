@@ -17,6 +17,7 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/gateway"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 	"github.com/bulkhead-dev/bulkhead/backend/secrets"
+	"github.com/bulkhead-dev/bulkhead/ui"
 )
 
 type serveFlags struct {
@@ -63,7 +64,7 @@ func runServe(ctx context.Context, a *app, f serveFlags) error {
 		return err
 	}
 	defer l.Close()
-	apiToken, err := secrets.Token(filepath.Join(home, "api.token"))
+	apiToken, err := secrets.Token(apiTokenPath(home))
 	if err != nil {
 		return err
 	}
@@ -112,14 +113,15 @@ func runServe(ctx context.Context, a *app, f serveFlags) error {
 		Store: st, Queue: gate.Queue, Admin: admin, Servers: g, DecidedBy: approver() + " (web UI)",
 		Catalog:   func() (*catalog.Catalog, error) { return cat, nil }, // the gateway serves this one until restarted
 		Sandboxes: eng.List,
+		UI:        ui.Files(),
 	})
 	mux := http.NewServeMux()
 	mux.Handle(gateway.HTTPPath, g.HTTPHandler(gateway.HTTPOptions{Token: gwToken, Port: local.port, ExtraHosts: hosts, AnyHost: local.socket != ""}))
 	mux.Handle("/", handler)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 
-	fmt.Fprintf(a.stderr, "bulkhead: web UI and API at %s (API token in %s); gateway at %s%s (token in %s)\n",
-		local.url(), filepath.Join(home, "api.token"), local.url(), gateway.HTTPPath, gateway.TokenPath(home))
+	fmt.Fprintf(a.stderr, "bulkhead: web UI and API at %s (API token in %s; `bulkhead ui` opens the UI); gateway at %s%s (token in %s)\n",
+		local.url(), apiTokenPath(home), local.url(), gateway.HTTPPath, gateway.TokenPath(home))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	select {
@@ -132,6 +134,8 @@ func runServe(ctx context.Context, a *app, f serveFlags) error {
 		return nil
 	}
 }
+
+func apiTokenPath(home string) string { return filepath.Join(home, "api.token") }
 
 // where says how the server is reached: a loopback port or a socket.
 type where struct {
