@@ -135,12 +135,7 @@ func TestServeStartsServersAndTakesDecisions(t *testing.T) {
 	if st := s.status(t, "wb"); st.State != "stopped" || st.Enabled {
 		t.Fatalf("a server nobody enabled: %+v", st)
 	}
-	transport := &mcp.StreamableClientTransport{Endpoint: s.url + "/mcp", HTTPClient: &http.Client{Transport: bearer(s.gwToken)}}
-	cs, err := testenv.NewObserverClient().Connect(context.Background(), transport, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cs.Close()
+	cs := s.connect(t)
 	if names := testenv.ToolNames(t, cs); slices.Contains(names, "wb__echo") {
 		t.Fatalf("a stopped server's tools are listed: %v", names)
 	}
@@ -217,6 +212,18 @@ func TestServeOnAUnixSocket(t *testing.T) {
 	}
 	_, errOut, code := e.run("serve", "--socket", sock)
 	oneLineError(t, errOut, code, "another Bulkhead is serving there")
+}
+
+// connect is an MCP client of the gateway at /mcp.
+func (s *served) connect(t *testing.T) *mcp.ClientSession {
+	t.Helper()
+	transport := &mcp.StreamableClientTransport{Endpoint: s.url + "/mcp", HTTPClient: &http.Client{Transport: bearer(s.gwToken)}}
+	cs, err := testenv.NewObserverClient().Connect(context.Background(), transport, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
 }
 
 // waitHeld waits for a pending call with this text, seen through the API.
