@@ -21,9 +21,10 @@ import (
 )
 
 type serveFlags struct {
-	addr   string
-	socket string
-	gw     gatewayFlags
+	addr          string
+	socket        string
+	gatewaySocket string
+	gw            gatewayFlags
 }
 
 const defaultServeAddr = "127.0.0.1:7338"
@@ -43,13 +44,16 @@ agent can approve its own calls. Requests for another host name (DNS
 rebinding), from another site's pages, or changing state by GET are refused.
 
 On a unix socket (--socket, the extension's case) the file is readable by
-the user only.`,
+the user only. --gateway-socket serves the gateway, and nothing else, on a
+second socket with a copy of its token beside it, for ` + "`bulkhead bridge`" + ` in
+another container to share.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), a, f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", defaultServeAddr, "loopback address to serve on")
 	fl.StringVar(&f.socket, "socket", "", "serve on this unix socket instead")
+	fl.StringVar(&f.gatewaySocket, "gateway-socket", "", "also serve the gateway alone on this unix socket, with its token beside it, for `bulkhead bridge`")
 	fl.StringVar(&f.gw.pull, "pull", f.gw.pull, "when to pull images: missing, always or never")
 	return cmd
 }
@@ -119,6 +123,18 @@ func runServe(ctx context.Context, a *app, f serveFlags) error {
 	mux.Handle(gateway.HTTPPath, g.HTTPHandler(gateway.HTTPOptions{Token: gwToken, Port: local.port, ExtraHosts: hosts, AnyHost: local.socket != ""}))
 	mux.Handle("/", handler)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	if f.gatewaySocket != "" {
+		gl, err := gatewayListener(f.gatewaySocket, gwToken)
+		if err != nil {
+			return err
+		}
+		defer gl.Close()
+		only := http.NewServeMux()
+		only.Handle(gateway.HTTPPath, g.HTTPHandler(gateway.HTTPOptions{Token: gwToken, AnyHost: true}))
+		gsrv := &http.Server{Handler: only, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+		go gsrv.Serve(gl)
+		defer gsrv.Close()
+	}
 
 	fmt.Fprintf(a.stderr, "bulkhead: web UI and API at %s (API token in %s; `bulkhead ui` opens the UI); gateway at %s%s (token in %s)\n",
 		local.url(), apiTokenPath(home), local.url(), gateway.HTTPPath, gateway.TokenPath(home))
@@ -133,6 +149,20 @@ func runServe(ctx context.Context, a *app, f serveFlags) error {
 		srv.Shutdown(shutCtx)
 		return nil
 	}
+}
+
+// gatewayListener opens the gateway's own socket and puts a copy of its
+// token beside it, both the user's alone.
+func gatewayListener(path, token string) (net.Listener, error) {
+	l, _, err := listenSocket(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(path), "gateway.token"), []byte(token+"\n"), 0o600); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
 }
 
 func apiTokenPath(home string) string { return filepath.Join(home, "api.token") }
@@ -183,11 +213,11 @@ func serveListener(f serveFlags) (net.Listener, where, error) {
 func listenSocket(path string) (net.Listener, where, error) {
 	if fi, err := os.Lstat(path); err == nil {
 		if fi.Mode().Type() != fs.ModeSocket {
-			return nil, where{}, fmt.Errorf("--socket %s exists and is not a socket: choose another path", path)
+			return nil, where{}, fmt.Errorf("%s exists and is not a socket: choose another path", path)
 		}
 		if c, err := net.Dial("unix", path); err == nil {
 			c.Close()
-			return nil, where{}, fmt.Errorf("--socket %s: another Bulkhead is serving there; stop it first", path)
+			return nil, where{}, fmt.Errorf("socket %s: another Bulkhead is serving there; stop it first", path)
 		}
 		os.Remove(path)
 	}

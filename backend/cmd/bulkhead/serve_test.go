@@ -246,3 +246,45 @@ func (s *served) waitHeld(t *testing.T, text string) int64 {
 	})
 	return id
 }
+
+// TestBridgeCarriesAClientToTheGateway is the Docker Desktop path for host
+// clients: `bulkhead bridge` on stdio, carrying a real MCP client's session
+// to the gateway socket of `bulkhead serve`, which serves nothing else.
+func TestBridgeCarriesAClientToTheGateway(t *testing.T) {
+	cli := testenv.RequireEngine(t)
+	e := newEnv(t, entryYAML("wb", testenv.ServerImage(t, cli, "wellbehaved"), ""))
+	e.allow("wb")
+	e.decide(t, "enable", "wb")
+	run := filepath.Join(t.TempDir(), "run")
+	sock := filepath.Join(run, "gateway.sock")
+	s := e.startServe(t, "--socket", filepath.Join(t.TempDir(), "api.sock"), "--gateway-socket", sock)
+	if fi, err := os.Stat(filepath.Join(run, "gateway.token")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("gateway token beside the socket: %v %v", fi, err)
+	}
+
+	cmd := e.command("bridge", "--socket", sock)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	cs, err := testenv.NewObserverClient().Connect(context.Background(), &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	defer cs.Close()
+	if got := testenv.Text(testenv.Call(t, cs, "wb__echo", map[string]any{"text": "bridged"})); got != "echo: bridged" {
+		t.Fatalf("wb__echo through the bridge = %q", got)
+	}
+
+	only := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	req, _ := http.NewRequest("GET", "http://localhost/api/settings", nil)
+	req.Header.Set("Authorization", "Bearer "+s.apiToken)
+	resp, err := only.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("the gateway socket answered the API: %d", resp.StatusCode)
+	}
+}
