@@ -229,10 +229,21 @@ func (d *downstream) reset(cs *mcp.ClientSession, proc Process) (retryAt time.Ti
 	return d.retryAt, true
 }
 
-// stop ends the server for good.
+// stop ends the server for good. A start under way is waited for (the
+// gateway's context, cancelled first, cuts it short), so a server that was
+// coming up is not left running.
 func (d *downstream) stop(ctx context.Context) {
 	d.mu.Lock()
 	d.closed = true
+	starting := d.starting
+	d.mu.Unlock()
+	if starting != nil {
+		select {
+		case <-starting:
+		case <-ctx.Done():
+		}
+	}
+	d.mu.Lock()
 	cs, proc := d.cs, d.proc
 	d.cs, d.proc = nil, nil
 	d.mu.Unlock()

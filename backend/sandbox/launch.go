@@ -101,6 +101,10 @@ func (e *Engine) labels(spec Spec, in *instance) map[string]string {
 	}
 }
 
+// createTimeout bounds creating a container, which goes on when the
+// caller's context ends.
+const createTimeout = time.Minute
+
 // launch starts one container; its output goes to log, which the caller owns.
 func (e *Engine) launch(ctx context.Context, spec Spec, labels map[string]string, p placement, log *ServerLog) (*Sandbox, error) {
 	cfg, hostCfg, nets := containerConfig(spec, labels, p)
@@ -108,12 +112,19 @@ func (e *Engine) launch(ctx context.Context, spec Spec, labels map[string]string
 	if labels[LabelRole] != "" {
 		name = "bulkhead-" + spec.Server + "-" + labels[LabelRole] + "-" + randomHex(3)
 	}
-	created, err := e.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: hostCfg, NetworkingConfig: nets, Name: name})
+	// Created whatever becomes of ctx: an engine that finishes creating after
+	// the caller gave up would leave a container nobody knows the ID of.
+	createCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
+	created, err := e.cli.ContainerCreate(createCtx, client.ContainerCreateOptions{Config: cfg, HostConfig: hostCfg, NetworkingConfig: nets, Name: name})
+	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("create sandbox for %s: %s", spec.Server, oneLine(err))
 	}
 	s := &Sandbox{ID: created.ID, Name: name, Spec: spec, role: labels[LabelRole], engine: e, log: log, gone: make(chan struct{}), done: make(chan struct{})}
-	err = refuseWeakened(created.Warnings)
+	err = ctx.Err()
+	if err == nil {
+		err = refuseWeakened(created.Warnings)
+	}
 	if err == nil && p.outside != "" {
 		_, err = e.cli.NetworkConnect(ctx, p.outside, client.NetworkConnectOptions{Container: s.ID})
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -286,5 +287,33 @@ func TestBridgeCarriesAClientToTheGateway(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("the gateway socket answered the API: %d", resp.StatusCode)
+	}
+}
+
+// TestServeInterruptedWhileServersStartLeavesNothing stops `bulkhead serve`
+// at moments when its enabled server is still starting: nothing is left
+// behind, whenever the signal comes.
+func TestServeInterruptedWhileServersStartLeavesNothing(t *testing.T) {
+	cli := testenv.RequireEngine(t)
+	e := newEnv(t, entryYAML("wb", testenv.ServerImage(t, cli, "wellbehaved"), ""))
+	e.decide(t, "enable", "wb")
+	for _, after := range []time.Duration{0, 150 * time.Millisecond, 300 * time.Millisecond, 600 * time.Millisecond} {
+		cmd := e.command("serve", "--addr", ":0")
+		stderr, _ := cmd.StderrPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := bufio.NewScanner(stderr)
+		for lines.Scan() && !strings.Contains(lines.Text(), "web UI and API at") {
+		}
+		go io.Copy(io.Discard, stderr)
+		time.Sleep(after)
+		cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("exit after SIGTERM %s in: %v", after, err)
+		}
+		if left := e.containers(cli); len(left) != 0 {
+			t.Fatalf("SIGTERM %s after start left %v", after, left)
+		}
 	}
 }
