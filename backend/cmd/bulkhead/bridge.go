@@ -47,6 +47,20 @@ the socket); it never appears in arguments.`,
 	return cmd
 }
 
+// ExtensionRunVolume is the volume the extension's backend shares its
+// gateway socket in (compose.yaml).
+const ExtensionRunVolume = "bulkhead-run"
+
+// bridgeRunArgs are the docker arguments that start a bridge to the
+// extension's gateway for one MCP client session: locked down like a
+// sandbox, with nothing but the socket's volume, read-only. It runs as
+// root in the container only to read the token the root-run backend wrote.
+func bridgeRunArgs(image, volume string) []string {
+	return []string{"run", "-i", "--rm", "--network", "none", "--read-only", "--cap-drop", "ALL",
+		"--security-opt", "no-new-privileges", "--user", "0:0", "-v", volume + ":/run/bulkhead:ro",
+		image, "bridge", "--socket", "/run/bulkhead/gateway.sock"}
+}
+
 func runBridge(ctx context.Context, a *app, socket, tokenFile string) error {
 	b, err := os.ReadFile(tokenFile)
 	if err != nil {

@@ -19,13 +19,15 @@ func newClientCommand(a *app) *cobra.Command {
 		url     string
 		name    string
 		write   bool
+		desktop string
 	)
 	config := &cobra.Command{
 		Use:   "config CLIENT",
 		Short: "Print (or --write) the entry that points CLIENT at the gateway",
 		Long: `Print the configuration entry that makes CLIENT start the Bulkhead gateway
 over stdio, serving the enabled servers (or those named with --server), or
-reach a running gateway with --http URL.
+reach a running gateway with --http URL, or the Docker Desktop extension's
+gateway with --docker-desktop IMAGE (through a ` + "`bulkhead bridge`" + ` container).
 With --write, merge it into the client's own file, keeping everything else and
 backing the file up first.
 
@@ -37,6 +39,9 @@ CLIENT is one of: ` + strings.Join(clientconfig.Names(), ", ") + `.`,
 				return fmt.Errorf("unknown client %q: use one of %s", args[0], strings.Join(clientconfig.Names(), ", "))
 			}
 			target, err := a.clientTarget(servers, url)
+			if desktop != "" {
+				target, err = clientconfig.Target{Command: "docker", Args: bridgeRunArgs(desktop, ExtensionRunVolume)}, nil
+			}
 			if err != nil {
 				return err
 			}
@@ -71,6 +76,7 @@ CLIENT is one of: ` + strings.Join(clientconfig.Names(), ", ") + `.`,
 	fl := config.Flags()
 	fl.StringArrayVar(&servers, "server", nil, "fix the servers the gateway serves (default: whatever is enabled when it starts)")
 	fl.StringVar(&url, "http", "", "reach a running `bulkhead gateway --http` at this URL instead of starting one")
+	fl.StringVar(&desktop, "docker-desktop", "", "reach the Docker Desktop extension's gateway, through this extension image")
 	fl.StringVar(&name, "name", "bulkhead", "the entry's name in the client")
 	fl.BoolVar(&write, "write", false, "merge the entry into the client's configuration file")
 	cmd.AddCommand(config)
