@@ -3,9 +3,10 @@
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/bulkhead
+EXT_IMAGE ?= bulkhead/bulkhead-extension:$(VERSION)
 PKGS    := ./... ./testdata/servers/...
 
-.PHONY: run build test lint engine ui browser screenshots clean help
+.PHONY: run build test lint engine ui browser screenshots extension install-extension update-extension validate-extension clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -40,8 +41,25 @@ browser: ## make sure Debian's Chromium is there for the browser tests
 screenshots: engine browser ui ## refresh the screenshots in docs/screenshots from the browser tests
 	SHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestUI ./backend/cmd/bulkhead
 
+extension: engine ui ## build the Docker Desktop extension image from this machine's build (pulls nothing)
+	rm -rf build/extension && mkdir -p build/extension
+	CGO_ENABLED=0 GOOS=linux GOARCH=$$(docker version -f '{{.Server.Arch}}') $(GO) build -trimpath -ldflags '-s -w -X main.version=$(VERSION)' -o build/extension/bulkhead ./backend/cmd/bulkhead
+	cp -R ui/dist/app build/extension/ui
+	DOCKER_BUILDKIT=0 docker build --target extension-local -t $(EXT_IMAGE) .
+
+install-extension: extension ## install the extension in Docker Desktop
+	docker extension install -f $(EXT_IMAGE)
+
+update-extension: extension ## replace the installed extension with this build
+	docker extension update -f $(EXT_IMAGE)
+
+validate-extension: extension ## check the image: Docker's validator where installed, and the packaging test
+	@if docker extension --help >/dev/null 2>&1; then docker extension validate $(EXT_IMAGE); \
+	else echo "validate-extension: no docker extension CLI (Docker Desktop); the packaging test checks labels and metadata"; fi
+	$(GO) test -count=1 ./backend/packaging
+
 engine: ## make sure a Docker Engine answers (installs docker.io on Debian if needed)
 	scripts/ensure-docker
 
 clean: ## remove build output
-	rm -rf bin ui/dist/app
+	rm -rf bin build ui/dist/app
