@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
+	"github.com/bulkhead-dev/bulkhead/backend/clientconfig"
 	"github.com/bulkhead-dev/bulkhead/backend/policy"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
@@ -48,6 +49,14 @@ type Config struct {
 	DecidedBy string
 	// UI is the web UI's files; nil serves a note instead.
 	UI fs.FS
+	// Logs returns a server's stored stderr; nil when none is kept here.
+	Logs func(server string) (string, error)
+	// ClientTarget is what a client's entry starts or reaches to use this
+	// Bulkhead; nil: clients are not configured from here.
+	ClientTarget func(client string) (clientconfig.Target, error)
+	// ClientHome is the user's home, where clients' files are; "" when out
+	// of reach (inside Docker Desktop's VM).
+	ClientHome string
 
 	// Limits; zero values take the defaults below.
 	RequestsPerSecond float64
@@ -119,6 +128,9 @@ func (a *API) routes() {
 	api.GET("/servers", a.listServers)
 	api.POST("/servers/:name/start", a.startServer)
 	api.POST("/servers/:name/stop", a.stopServer)
+	api.GET("/servers/:name/logs", a.serverLogs)
+	api.GET("/clients", a.listClients)
+	api.POST("/clients/:id/write", a.writeClient)
 	api.GET("/approvals", a.listApprovals)
 	api.POST("/approvals/:id/decision", a.decide)
 	api.GET("/changes", a.listChanges)

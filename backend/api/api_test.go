@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/bulkhead-dev/bulkhead/backend/clientconfig"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
@@ -257,4 +260,47 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || string(b) != string(OpenAPI) {
 		t.Fatalf("openapi.yaml: %d", resp.StatusCode)
 	}
+}
+
+func TestClientsAndLogs(t *testing.T) {
+	e := newEnv(t)
+	wantError(t, e.req("GET", "/api/clients", nil), http.StatusServiceUnavailable, CodeUnavailable)
+	wantError(t, e.req("GET", "/api/servers/time/logs", nil), http.StatusServiceUnavailable, CodeUnavailable)
+
+	home := t.TempDir()
+	e = newEnv(t, func(c *Config) {
+		c.ClientHome = home
+		c.ClientTarget = func(string) (clientconfig.Target, error) {
+			return clientconfig.Target{URL: "http://127.0.0.1:7338/mcp", Token: "gw-token"}, nil
+		}
+		c.Logs = func(server string) (string, error) {
+			if server != "time" {
+				return "", fmt.Errorf("no log for server %q", server)
+			}
+			return "started\n", nil
+		}
+	})
+	var clients []Client
+	decode(t, e.req("GET", "/api/clients", nil), http.StatusOK, &clients)
+	i := slices.IndexFunc(clients, func(c Client) bool { return c.ID == "cursor" })
+	if i < 0 || !strings.Contains(clients[i].Document, `"url": "http://127.0.0.1:7338/mcp"`) || clients[i].Path != filepath.Join(home, ".cursor", "mcp.json") {
+		t.Fatalf("clients %+v", clients)
+	}
+	if j := slices.IndexFunc(clients, func(c Client) bool { return c.ID == "claude-desktop" }); j < 0 || clients[j].Error == "" {
+		t.Errorf("Claude Desktop cannot name an HTTP server, yet: %+v", clients[j])
+	}
+	wantError(t, e.req("GET", "/api/clients/cursor/write", nil), http.StatusMethodNotAllowed, CodeMethodNotAllowed)
+	decode(t, e.req("POST", "/api/clients/cursor/write", map[string]any{}), http.StatusOK, nil)
+	b, err := os.ReadFile(filepath.Join(home, ".cursor", "mcp.json"))
+	if err != nil || !strings.Contains(string(b), "Bearer gw-token") {
+		t.Fatalf("written file: %s %v", b, err)
+	}
+	wantError(t, e.req("POST", "/api/clients/nope/write", map[string]any{}), http.StatusNotFound, CodeNotFound)
+
+	var logs struct{ Log string }
+	decode(t, e.req("GET", "/api/servers/time/logs", nil), http.StatusOK, &logs)
+	if logs.Log != "started\n" {
+		t.Fatalf("logs %+v", logs)
+	}
+	wantError(t, e.req("GET", "/api/servers/other/logs", nil), http.StatusNotFound, CodeNotFound)
 }

@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/bulkhead-dev/bulkhead/backend/api"
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
+	"github.com/bulkhead-dev/bulkhead/backend/clientconfig"
 	"github.com/bulkhead-dev/bulkhead/backend/gateway"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 	"github.com/bulkhead-dev/bulkhead/backend/secrets"
@@ -118,6 +120,21 @@ func runServe(ctx context.Context, a *app, f serveFlags) error {
 		Catalog:   func() (*catalog.Catalog, error) { return cat, nil }, // the gateway serves this one until restarted
 		Sandboxes: eng.List,
 		UI:        ui.Files(),
+		Logs: func(server string) (string, error) {
+			var b strings.Builder
+			err := sandbox.CopyServerLog(home, server, &b)
+			return b.String(), err
+		},
+		ClientTarget: func(client string) (clientconfig.Target, error) {
+			switch {
+			case os.Getenv(extensionImageEnv) != "":
+				return clientconfig.Target{Command: "docker", Args: bridgeRunArgs(os.Getenv(extensionImageEnv), ExtensionRunVolume)}, nil
+			case local.socket == "" && clientconfig.Clients[client].HTTP:
+				return clientconfig.Target{URL: local.url() + gateway.HTTPPath, Token: gwToken}, nil
+			}
+			return a.clientTarget(nil, "")
+		},
+		ClientHome: clientHome(),
 	})
 	mux := http.NewServeMux()
 	mux.Handle(gateway.HTTPPath, g.HTTPHandler(gateway.HTTPOptions{Token: gwToken, Port: local.port, ExtraHosts: hosts, AnyHost: local.socket != ""}))
@@ -166,6 +183,20 @@ func gatewayListener(path, token string) (net.Listener, error) {
 }
 
 func apiTokenPath(home string) string { return filepath.Join(home, "api.token") }
+
+// extensionImageEnv names the extension's own image in its backend
+// (compose.yaml), for the entries of host clients.
+const extensionImageEnv = "BULKHEAD_IMAGE"
+
+// clientHome is where clients' files are, unless this is the extension's
+// backend, which cannot reach them.
+func clientHome() string {
+	if os.Getenv(extensionImageEnv) != "" {
+		return ""
+	}
+	home, _ := os.UserHomeDir()
+	return home
+}
 
 // where says how the server is reached: a loopback port or a socket.
 type where struct {
