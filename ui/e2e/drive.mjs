@@ -8,6 +8,8 @@
 //     decide TEXT DECISION click|key  act on the held call showing TEXT
 //     diff SERVER NAME              read a withheld definition's diff, approve it
 //     themes                        the catalog in light and dark
+//     detail SERVER                 a server's grants, log and egress
+//     client ID                     a client's entry, written to its file
 //
 // Environment: CHROMIUM (default /usr/bin/chromium), SHOTS (a folder for
 // screenshots; default none).
@@ -74,6 +76,33 @@ try {
       await card.getByRole("button", { name: "Approve this version" }).click();
       await card.waitFor({ state: "detached", timeout: 30_000 });
       out = { old: before, new: after, problems };
+      break;
+    }
+    case "detail": {
+      const [server] = args;
+      const { page, problems } = await open();
+      await page.getByTestId(`server-${server}`).getByRole("button", { name: /./ }).first().click();
+      const dialog = page.getByRole("dialog");
+      const grants = await dialog.getByRole("table", { name: "grants" }).innerText();
+      await shot(page, "server-detail");
+      await dialog.getByRole("tab", { name: "Logs" }).click();
+      await dialog.getByTestId("server-log").or(dialog.getByRole("alert")).first().waitFor();
+      const log = await dialog.getByTestId("server-log").or(dialog.getByRole("alert")).first().innerText();
+      await dialog.getByRole("tab", { name: "Egress" }).click();
+      await dialog.getByText(/No connection attempted|Destination/).first().waitFor();
+      out = { grants, log, problems };
+      break;
+    }
+    case "client": {
+      const [id] = args;
+      const { page, problems } = await open("settings");
+      await page.getByRole("combobox", { name: "Client" }).click();
+      await page.getByRole("option", { name: id }).click();
+      const entry = await page.getByTestId("client-entry").innerText();
+      await page.getByRole("button", { name: /^Write to / }).click();
+      const result = await page.getByRole("alert").filter({ hasText: /Written to|cannot/ }).innerText();
+      await shot(page, "settings");
+      out = { entry, result, problems };
       break;
     }
     case "themes": {

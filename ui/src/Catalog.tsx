@@ -1,14 +1,19 @@
 import { useState } from "react";
-import { Alert, Button, Chip, Stack, Table, TableBody, TableCell, TableHead, TableRow, Tooltip, Typography } from "@mui/material";
+import { Alert, Button, Chip, Link, Stack, Table, TableBody, TableCell, TableHead, TableRow, Tooltip, Typography } from "@mui/material";
 import VerifiedIcon from "@mui/icons-material/Verified";
 import { ApiError, post } from "./api";
 import { Loading } from "./common";
 import { useList } from "./data";
 import type { Server } from "./types";
+import { ServerDetail } from "./ServerDetail";
 
 export function Catalog() {
   const list = useList<Server[]>("/servers", ["servers", "changes"]);
+  const [detail, setDetail] = useState<string>();
+  const shown = list.data?.find((s) => s.name === detail);
   return (
+    <>
+    {shown && <ServerDetail server={shown} onClose={() => setDetail(undefined)} />}
     <Loading list={list} empty="The catalog is empty: add servers to your catalog file (see docs/catalog.md).">
       {(servers) => (
         <Table size="small" aria-label="catalog">
@@ -23,16 +28,17 @@ export function Catalog() {
           </TableHead>
           <TableBody>
             {servers.map((s) => (
-              <ServerRow key={s.name} server={s} reload={list.reload} />
+              <ServerRow key={s.name} server={s} reload={list.reload} open={() => setDetail(s.name)} />
             ))}
           </TableBody>
         </Table>
       )}
     </Loading>
+    </>
   );
 }
 
-function ServerRow({ server: s, reload }: { server: Server; reload: () => void }) {
+function ServerRow({ server: s, reload, open }: { server: Server; reload: () => void; open: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const running = s.state === "running";
@@ -52,7 +58,9 @@ function ServerRow({ server: s, reload }: { server: Server; reload: () => void }
     <TableRow data-testid={`server-${s.name}`}>
       <TableCell>
         <Stack direction="row" spacing={1} alignItems="center">
-          <Typography fontWeight={600}>{s.title || s.name}</Typography>
+          <Link component="button" variant="body1" fontWeight={600} underline="hover" onClick={open} title="Grants, logs and egress">
+            {s.title || s.name}
+          </Link>
           {s.verified ? (
             <Tooltip title="From Bulkhead's built-in catalog">
               <Chip size="small" color="success" icon={<VerifiedIcon />} label="verified" />

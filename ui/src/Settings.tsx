@@ -3,6 +3,7 @@ import { Alert, Button, Card, CardContent, MenuItem, Stack, Table, TableBody, Ta
 import { ApiError, del, put } from "./api";
 import { useList } from "./data";
 import type { Policy, Rule, Setting } from "./types";
+import { Clients } from "./Clients";
 
 // Settings: the person's settings and policy rules; the administrator's
 // rules are shown, not editable.
@@ -83,6 +84,7 @@ export function Settings() {
           <NewRule save={(r) => run(put("/policy", r), policy.reload)} />
         </CardContent>
       </Card>
+      <Clients />
     </Stack>
   );
 }

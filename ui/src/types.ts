@@ -113,3 +113,23 @@ export interface Policy {
 }
 
 export type Decision = "allow_once" | "allow_session" | "allow_always" | "allow_always_exact" | "deny";
+
+export interface EgressEvent {
+  id: number;
+  server: string;
+  at: string;
+  method: string;
+  host: string;
+  port: number;
+  address?: string;
+  allowed: boolean;
+  reason?: string;
+}
+
+export interface ClientEntry {
+  id: string;
+  name: string;
+  path?: string;
+  document: string;
+  error?: string;
+}

@@ -93,6 +93,10 @@ func TestUIApprovesDeniesAndShowsChanges(t *testing.T) {
 		t.Fatalf("the API disagrees with the page: %+v", st)
 	}
 	cs := s.connect(t)
+	detail := drive(t, url, "detail", "wb")
+	if grants, _ := detail["grants"].(string); !strings.Contains(grants, "Network\tnone") || !strings.Contains(grants, "your catalog file (unverified)") {
+		t.Errorf("the detail's grants: %q", grants)
+	}
 
 	first := callAsync(cs, "from the browser <b>bold</b>")
 	s.waitHeld(t, "from the browser <b>bold</b>")
@@ -135,5 +139,11 @@ func TestUIApprovesDeniesAndShowsChanges(t *testing.T) {
 	s.do(t, s.apiToken, "GET", "/api/changes", nil, &left)
 	if len(left) != 0 {
 		t.Errorf("still withheld after Approve: %v", left)
+	}
+
+	client := drive(t, url, "client", "Cursor")
+	written, err := os.ReadFile(filepath.Join(e.userDir, ".cursor", "mcp.json"))
+	if err != nil || !strings.Contains(string(written), s.url+"/mcp") || !strings.Contains(string(written), "Bearer "+s.gwToken) {
+		t.Errorf("Cursor's file after Write: %s %v (page: %v)", written, err, client)
 	}
 }
