@@ -78,13 +78,17 @@ func (g *guard) next() ([]byte, error) {
 	}
 }
 
-// readLine reads up to the next newline, keeping at most max bytes; a longer
-// line is read to its end and reported as too long.
+// readLine reads up to the next newline, keeping at most max bytes besides
+// it; a longer line is read to its end and reported as too long.
 func (g *guard) readLine() (line []byte, tooLong bool, err error) {
 	for {
 		chunk, err := g.r.ReadSlice('\n')
 		if !tooLong {
-			if len(line)+len(chunk) > g.max {
+			n := len(line) + len(chunk)
+			if bytes.HasSuffix(chunk, []byte{'\n'}) {
+				n-- // the cap is on the message, not its line ending
+			}
+			if n > g.max {
 				tooLong = true
 				line = append(line, chunk[:min(len(chunk), 200)]...)
 			} else {
