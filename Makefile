@@ -6,7 +6,7 @@ BIN     := bin/bulkhead
 EXT_IMAGE ?= bulkhead/bulkhead-extension:$(VERSION)
 PKGS    := ./... ./testdata/servers/...
 
-.PHONY: run build test lint engine ui browser screenshots extension install-extension update-extension validate-extension clean help
+.PHONY: run build test fuzz lint engine ui browser screenshots extension install-extension update-extension validate-extension clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -23,6 +23,13 @@ build: ui ## build the static bulkhead binary (with the web UI) into bin/
 
 test: engine browser ui lint ## lint, then unit, real-engine and browser tests (race detector on)
 	$(GO) test -race -count=1 $(PKGS)
+
+FUZZTIME ?= 10s
+FUZZ     := gateway:FuzzGuard catalog:FuzzParse trust:FuzzCanonical trust/scan:FuzzOutput trust/scan:FuzzDefinitionJSON
+
+fuzz: ## run every fuzz target for FUZZTIME (10s); what fails lands in the package's testdata/fuzz
+	@for t in $(FUZZ); do pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./backend/$$pkg || exit 1; done
 
 lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l backend testdata ui/embed.go); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
