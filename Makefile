@@ -6,7 +6,7 @@ BIN     := bin/bulkhead
 EXT_IMAGE ?= bulkhead/bulkhead-extension:$(VERSION)
 PKGS    := ./... ./testdata/servers/...
 
-.PHONY: run build test fuzz lint engine ui browser screenshots extension install-extension update-extension validate-extension clean help
+.PHONY: run build test bench fuzz lint engine ui browser screenshots extension install-extension update-extension validate-extension clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -23,6 +23,14 @@ build: ui ## build the static bulkhead binary (with the web UI) into bin/
 
 test: engine browser ui lint ## lint, then unit, real-engine and browser tests (race detector on)
 	$(GO) test -race -count=1 $(PKGS)
+
+bench: engine ## every performance figure on this machine, with ratios to direct (docs/benchmarks.md; a few minutes)
+	$(GO) test -run '^$$' -bench 'ColdStart' -benchtime 5x ./backend/gateway
+	$(GO) test -run '^$$' -bench 'ToolCall' -benchtime 2000x ./backend/gateway
+	$(GO) test -run '^$$' -bench 'Throughput' -benchtime 2000x ./backend/gateway
+	$(GO) test -run '^$$' -bench 'GatewayMemory' -benchtime 1x ./backend/gateway
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./backend/trust/scan
+	$(GO) test -run '^$$' -bench 'DecideThroughTheAPI' -benchtime 3x ./backend/api
 
 FUZZTIME ?= 10s
 FUZZ     := gateway:FuzzGuard catalog:FuzzParse trust:FuzzCanonical trust/scan:FuzzOutput trust/scan:FuzzDefinitionJSON

@@ -147,17 +147,32 @@ func BenchmarkToolCall(b *testing.B) {
 				lat = append(lat, time.Since(start))
 			}
 			b.StopTimer()
-			reportPercentiles(b, lat)
+			p50 := reportPercentiles(b, lat)
+			reportRatio(b, "p50", k.kind, "direct", p50)
 		})
 	}
 }
 
-// BenchmarkThroughput measures calls per second with 1 and 16 clients
+// directBaseline keeps the direct figure of each measure, which runs
+// first, so the gateway's sub-benchmarks can report their ratio to it.
+var directBaseline = map[string]float64{}
+
+func reportRatio(b *testing.B, measure, kind, baseline string, v float64) {
+	if kind == baseline {
+		directBaseline[measure] = v
+		return
+	}
+	if base := directBaseline[measure]; base > 0 {
+		b.ReportMetric(v/base, "x-direct")
+	}
+}
+
+// BenchmarkThroughput measures calls per second with 1, 16 and 64 clients
 // calling at once.
 func BenchmarkThroughput(b *testing.B) {
 	s := newBenchSetup(b)
 	defer s.close()
-	for _, n := range []int{1, 16} {
+	for _, n := range []int{1, 16, 64} {
 		for _, k := range benchKinds {
 			b.Run(fmt.Sprintf("%s/clients=%d", k.kind, n), func(b *testing.B) {
 				sessions := s.clients(b, k.kind, n)
@@ -183,15 +198,18 @@ func BenchmarkThroughput(b *testing.B) {
 					}()
 				}
 				wg.Wait()
-				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "calls/s")
+				rate := float64(b.N) / time.Since(start).Seconds()
+				b.ReportMetric(rate, "calls/s")
+				reportRatio(b, fmt.Sprint("rate-", n), k.kind, "direct", rate)
 			})
 		}
 	}
 }
 
-func reportPercentiles(b *testing.B, lat []time.Duration) {
+func reportPercentiles(b *testing.B, lat []time.Duration) (p50 float64) {
 	slices.Sort(lat)
 	at := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
 	b.ReportMetric(at(0.50), "p50-µs")
 	b.ReportMetric(at(0.99), "p99-µs")
+	return at(0.50)
 }

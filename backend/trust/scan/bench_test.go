@@ -46,6 +46,7 @@ func BenchmarkToolsList(b *testing.B) {
 			}
 		}
 	}
+	b.ReportMetric(float64(len(defs)*b.N)/b.Elapsed().Seconds(), "tools/s")
 }
 
 // BenchmarkOutput scans a 1 MiB tool result of honest log lines, with ten
