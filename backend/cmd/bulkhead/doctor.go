@@ -66,8 +66,10 @@ func (d *doctor) run(ctx context.Context) {
 		d.fail("state database: %v", err)
 	} else if v, err := st.SchemaVersion(ctx); err != nil {
 		d.fail("state database: %v", err)
+	} else if err := st.Check(ctx); err != nil {
+		d.fail("state database: %v: restore it from a backup, or move it away and start again", err)
 	} else {
-		d.ok("state database (schema %d of %d)", v, store.LatestSchemaVersion())
+		d.ok("state database (schema %d of %d, integrity checked)", v, store.LatestSchemaVersion())
 	}
 
 	if cat, err := a.catalog(); err != nil {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -264,6 +266,19 @@ func TestDoctor(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "all checks passed") || strings.Contains(out, "FAIL") {
 		t.Errorf("doctor on a good set-up (%d):\n%s%s", code, out, stderr)
 	}
+	if !strings.Contains(out, "integrity checked") {
+		t.Errorf("doctor did not check the state database:\n%s", out)
+	}
+	db := filepath.Join(e.home, "bulkhead.db")
+	if f, err := os.OpenFile(db, os.O_WRONLY, 0); err == nil {
+		f.WriteAt(bytes.Repeat([]byte{0xA5}, 8192), 4096) // pages of the schema
+		f.Close()
+	}
+	if out, _, code := e.run("doctor"); code == 0 || !strings.Contains(out, "FAIL  state database") {
+		t.Errorf("doctor on a damaged state database (%d):\n%s", code, out)
+	}
+	os.Remove(db)
+
 	e.extra = []string{"DOCKER_HOST=unix:///nonexistent/docker.sock"}
 	out, stderr, code = e.run("doctor")
 	if code == 0 || !strings.Contains(out, "FAIL  cannot reach the Docker Engine") {
