@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/bulkhead-dev/bulkhead/backend/internal/poll"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
@@ -35,17 +36,10 @@ func newHub(st *store.Store) *hub { return &hub{st: st, subs: map[chan string]st
 
 func (h *hub) run(ctx context.Context, every time.Duration) {
 	last, _ := h.st.Marks(ctx)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	poll.Every(ctx, every, func(ctx context.Context) {
 		now, err := h.st.Marks(ctx)
 		if err != nil {
-			continue
+			return
 		}
 		if now.Approvals != last.Approvals {
 			h.publish(EventApprovals)
@@ -61,7 +55,7 @@ func (h *hub) run(ctx context.Context, every time.Duration) {
 			h.publish(EventServers) // a server's status shows what is withheld
 		}
 		last = now
-	}
+	})
 }
 
 // publish tells every subscriber; one that is behind already has a

@@ -10,6 +10,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/bulkhead-dev/bulkhead/backend/internal/poll"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 	"github.com/bulkhead-dev/bulkhead/backend/trust"
 	"github.com/bulkhead-dev/bulkhead/backend/trust/scan"
@@ -137,23 +138,16 @@ func (g *Gateway) otherTools(d *downstream) *scan.Context {
 // so an approval made in another process takes effect here.
 func (g *Gateway) watchApprovals() {
 	last, _ := g.opts.Store.PinsVersion(g.ctx)
-	t := time.NewTicker(approvalPoll)
-	defer t.Stop()
-	for {
-		select {
-		case <-g.ctx.Done():
-			return
-		case <-t.C:
-		}
-		now, err := g.opts.Store.PinsVersion(g.ctx)
+	poll.Every(g.ctx, approvalPoll, func(ctx context.Context) {
+		now, err := g.opts.Store.PinsVersion(ctx)
 		if err != nil || now == last {
-			continue
+			return
 		}
 		last = now
 		for _, d := range g.downs {
-			if err := g.review(g.ctx, d); err != nil {
+			if err := g.review(ctx, d); err != nil {
 				g.log.Warn("re-review failed", "server", d.name, "err", err)
 			}
 		}
-	}
+	})
 }

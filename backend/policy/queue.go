@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bulkhead-dev/bulkhead/backend/internal/poll"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
@@ -34,28 +35,21 @@ func NewQueue(st *store.Store, owner string, alive func(string) bool) *Queue {
 // Poll looks for decisions made by other processes every interval, until
 // ctx ends.
 func (q *Queue) Poll(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	poll.Every(ctx, every, func(ctx context.Context) {
 		q.mu.Lock()
 		ids := slices.Collect(maps.Keys(q.waiting))
 		q.mu.Unlock()
 		if len(ids) == 0 {
-			continue
+			return
 		}
 		decided, err := q.st.DecidedAmong(ctx, ids)
 		if err != nil {
-			continue // the database is busy or gone; deadlines still apply
+			return // the database is busy or gone; deadlines still apply
 		}
 		for _, a := range decided {
 			q.wake(a)
 		}
-	}
+	})
 }
 
 func (q *Queue) wake(a store.Approval) {

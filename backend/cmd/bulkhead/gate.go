@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bulkhead-dev/bulkhead/backend/internal/poll"
 	"github.com/bulkhead-dev/bulkhead/backend/policy"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
@@ -38,20 +39,11 @@ func openGate(ctx context.Context, a *app, st *store.Store, eng *sandbox.Engine)
 	var current atomic.Pointer[policy.Settings]
 	current.Store(&s)
 	settings := func() policy.Settings { return *current.Load() }
-	go func() {
-		t := time.NewTicker(settingsPoll)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if s, err := policy.LoadSettings(ctx, st); err == nil {
-				current.Store(&s)
-			}
+	go poll.Every(ctx, settingsPoll, func(ctx context.Context) {
+		if s, err := policy.LoadSettings(ctx, st); err == nil {
+			current.Store(&s)
 		}
-	}()
+	})
 	queue := policy.NewQueue(st, instance, eng.InstanceAlive)
 	go queue.Poll(ctx, decisionPoll)
 	gate := &policy.Gate{Store: st, Admin: admin, Queue: queue, Settings: settings}
