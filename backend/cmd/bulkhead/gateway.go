@@ -180,20 +180,27 @@ func serveHTTP(ctx context.Context, a *app, g *gateway.Gateway, f gatewayFlags) 
 		return err
 	}
 	host, port, _ := net.SplitHostPort(l.Addr().String())
-	srv := &http.Server{
-		Handler: g.HTTPHandler(gateway.HTTPOptions{Token: token, Port: port,
-			ExtraHosts: []string{l.Addr().String(), net.JoinHostPort(host, port)}}),
-		ReadHeaderTimeout: 10 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
+	srv := newHTTPServer(g.HTTPHandler(gateway.HTTPOptions{Token: token, Port: port,
+		ExtraHosts: []string{l.Addr().String(), net.JoinHostPort(host, port)}}))
 	fmt.Fprintf(a.stderr, "bulkhead: gateway at http://%s%s (bearer token in %s)\n", l.Addr(), gateway.HTTPPath, gateway.TokenPath(home))
+	return serveUntilDone(ctx, srv, l, 10*time.Second)
+}
+
+// newHTTPServer bounds what a client may send before its request is read.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+}
+
+// serveUntilDone serves l until ctx ends, then gives requests under way
+// up to grace to finish.
+func serveUntilDone(ctx context.Context, srv *http.Server, l net.Listener, grace time.Duration) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	select {
 	case err := <-served:
 		return err
 	case <-ctx.Done():
-		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 		defer cancel()
 		srv.Shutdown(shutCtx)
 		return nil

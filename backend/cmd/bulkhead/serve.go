@@ -139,7 +139,7 @@ func runServe(ctx context.Context, a *app, f serveFlags) error {
 	mux := http.NewServeMux()
 	mux.Handle(gateway.HTTPPath, g.HTTPHandler(gateway.HTTPOptions{Token: gwToken, Port: local.port, ExtraHosts: hosts, AnyHost: local.socket != ""}))
 	mux.Handle("/", handler)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	srv := newHTTPServer(mux)
 	if f.gatewaySocket != "" {
 		gl, err := gatewayListener(f.gatewaySocket, gwToken)
 		if err != nil {
@@ -148,24 +148,14 @@ func runServe(ctx context.Context, a *app, f serveFlags) error {
 		defer gl.Close()
 		only := http.NewServeMux()
 		only.Handle(gateway.HTTPPath, g.HTTPHandler(gateway.HTTPOptions{Token: gwToken, AnyHost: true}))
-		gsrv := &http.Server{Handler: only, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+		gsrv := newHTTPServer(only)
 		go gsrv.Serve(gl)
 		defer gsrv.Close()
 	}
 
 	fmt.Fprintf(a.stderr, "bulkhead: web UI and API at %s (API token in %s; `bulkhead ui` opens the UI); gateway at %s%s (token in %s)\n",
 		local.url(), apiTokenPath(home), local.url(), gateway.HTTPPath, gateway.TokenPath(home))
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(shutCtx)
-		return nil
-	}
+	return serveUntilDone(ctx, srv, l, 5*time.Second)
 }
 
 // gatewayListener opens the gateway's own socket and puts a copy of its
