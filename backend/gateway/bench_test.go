@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -14,11 +13,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 	"github.com/bulkhead-dev/bulkhead/backend/gateway"
-	"github.com/bulkhead-dev/bulkhead/backend/internal/testenv"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
-	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
 // benchSetup launches one well-behaved sandbox spoken to directly and a
@@ -33,19 +29,8 @@ type benchSetup struct {
 }
 
 func newBenchSetup(b *testing.B) *benchSetup {
-	cli := testenv.RequireEngine(b)
-	img := testenv.ServerImage(b, cli, "wellbehaved")
-	entries, _ := catalog.Parse([]byte("version: 1\nservers:\n  - name: wb\n    image: "+img+"\n"), "bench.yaml")
-	home := b.TempDir()
+	eng, st, entries := benchHome(b, 1)
 	ctx := context.Background()
-	eng, err := sandbox.Connect(ctx, home)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := store.Open(ctx, filepath.Join(home, "bulkhead.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
 	s := &benchSetup{}
 
 	sb, err := (&gateway.Sandboxed{Engine: eng, Store: st, Entry: entries[0], Pull: sandbox.PullNever}).Launch(ctx)
@@ -64,7 +49,7 @@ func newBenchSetup(b *testing.B) *benchSetup {
 		b.Fatal(err)
 	}
 	s.gw.Start(ctx)
-	s.token, _ = gateway.Token(home)
+	s.token, _ = gateway.Token(b.TempDir())
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: s.gw.HTTPHandler(gateway.HTTPOptions{Token: s.token, Port: port})}}
@@ -76,8 +61,6 @@ func newBenchSetup(b *testing.B) *benchSetup {
 		}
 		srv.Close()
 		s.gw.Close(ctx)
-		eng.Close()
-		st.Close()
 	})
 	return s
 }
@@ -96,14 +79,7 @@ func (s *benchSetup) clients(b *testing.B, kind string, n int) []*mcp.ClientSess
 		case "direct":
 			out = append(out, s.direct) // one server session, multiplexed
 		case "gateway-memory":
-			ct, st := mcp.NewInMemoryTransports()
-			if _, err := s.gw.Server().Connect(context.Background(), st, nil); err != nil {
-				b.Fatal(err)
-			}
-			cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench"}, nil).Connect(context.Background(), ct, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
+			cs := inMemoryClient(b, s.gw)
 			out = append(out, cs)
 			s.opened = append(s.opened, cs)
 		case "gateway-http":
@@ -121,8 +97,8 @@ func (s *benchSetup) clients(b *testing.B, kind string, n int) []*mcp.ClientSess
 
 var benchKinds = []struct{ kind, tool string }{
 	{"direct", "echo"},
-	{"gateway-memory", "wb__echo"},
-	{"gateway-http", "wb__echo"},
+	{"gateway-memory", "wb0__echo"},
+	{"gateway-http", "wb0__echo"},
 }
 
 // BenchmarkToolCall measures one tools/call at a time: per-call p50 and p99

@@ -71,9 +71,7 @@ func BenchmarkColdStart(b *testing.B) {
 			sb.Stop(ctx)
 			b.StartTimer()
 		}
-		ms := float64(total.Milliseconds()) / float64(b.N)
-		b.ReportMetric(ms, "ms/start")
-		reportRatio(b, "cold", "direct", "direct", ms)
+		reportStart(b, "direct", total)
 	})
 	b.Run("gateway", func(b *testing.B) {
 		var total time.Duration
@@ -82,14 +80,7 @@ func BenchmarkColdStart(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			ct, srv := mcp.NewInMemoryTransports()
-			if _, err := g.Server().Connect(ctx, srv, nil); err != nil {
-				b.Fatal(err)
-			}
-			cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench"}, nil).Connect(ctx, ct, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
+			cs := inMemoryClient(b, g)
 			start := time.Now()
 			res, err := cs.ListTools(ctx, nil)
 			total += time.Since(start)
@@ -101,9 +92,7 @@ func BenchmarkColdStart(b *testing.B) {
 			g.Close(ctx)
 			b.StartTimer()
 		}
-		ms := float64(total.Milliseconds()) / float64(b.N)
-		b.ReportMetric(ms, "ms/start")
-		reportRatio(b, "cold", "gateway", "direct", ms)
+		reportStart(b, "gateway", total)
 	})
 }
 
@@ -126,12 +115,7 @@ func BenchmarkGatewayMemory(b *testing.B) {
 					b.Fatal(err)
 				}
 				g.Start(ctx)
-				ct, srv := mcp.NewInMemoryTransports()
-				g.Server().Connect(ctx, srv, nil)
-				cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench"}, nil).Connect(ctx, ct, nil)
-				if err != nil {
-					b.Fatal(err)
-				}
+				cs := inMemoryClient(b, g)
 				res, err := cs.ListTools(ctx, nil)
 				if err != nil || len(res.Tools) < n {
 					b.Fatalf("%d servers listed %d tools: %v", n, len(res.Tools), err)
@@ -144,6 +128,27 @@ func BenchmarkGatewayMemory(b *testing.B) {
 			}
 		})
 	}
+}
+
+// reportStart reports the mean of b.N cold starts and its ratio to direct.
+func reportStart(b *testing.B, kind string, total time.Duration) {
+	ms := float64(total.Milliseconds()) / float64(b.N)
+	b.ReportMetric(ms, "ms/start")
+	reportRatio(b, "cold", kind, "direct", ms)
+}
+
+// inMemoryClient connects a client to g in-process: the gateway's own
+// cost, without a transport's.
+func inMemoryClient(b *testing.B, g *gateway.Gateway) *mcp.ClientSession {
+	ct, srv := mcp.NewInMemoryTransports()
+	if _, err := g.Server().Connect(context.Background(), srv, nil); err != nil {
+		b.Fatal(err)
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench"}, nil).Connect(context.Background(), ct, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return cs
 }
 
 // inUse is the heap and stacks in use after a collection.
