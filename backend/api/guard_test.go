@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -39,7 +40,7 @@ func TestRefusesAForeignOrigin(t *testing.T) {
 // the listener with that name in Host.
 func TestRefusesARebindingHost(t *testing.T) {
 	e := newEnv(t)
-	_, port, _ := splitHostPort(e.srv.Listener.Addr().String())
+	_, port, _ := net.SplitHostPort(e.srv.Listener.Addr().String())
 	for _, host := range []string{"evil.example:" + port, "evil.example", "127.0.0.1.nip.io:" + port, "localhost:1"} {
 		wantError(t, e.req("GET", "/api/servers", nil, "Host", host), http.StatusForbidden, CodeBadHost)
 		wantError(t, e.req("GET", "/", nil, "Host", host), http.StatusForbidden, CodeBadHost)

@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
@@ -42,7 +42,7 @@ func newEnv(t testing.TB, tweak ...func(*Config)) *env {
 	e := &env{t: t, st: st, queue: policy.NewQueue(st, "test", func(string) bool { return true })}
 	srv := httptest.NewUnstartedServer(nil)
 	host := srv.Listener.Addr().String()
-	_, port, _ := splitHostPort(host)
+	_, port, _ := net.SplitHostPort(host)
 	e.origin = "http://" + host
 	cfg := Config{
 		Token: testToken, Hosts: []string{host, "localhost:" + port}, Origins: []string{e.origin},
@@ -148,12 +148,4 @@ func (e *env) hold(args string) (int64, <-chan store.Approval) {
 	}
 	e.t.Fatal("the held call never became pending")
 	return 0, nil
-}
-
-func splitHostPort(hostport string) (string, string, error) {
-	u, err := url.Parse("http://" + hostport)
-	if err != nil {
-		return "", "", err
-	}
-	return u.Hostname(), u.Port(), nil
 }

@@ -293,7 +293,7 @@ func TestGatewayOverHTTPFromTheCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	transport := &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer(strings.TrimSpace(string(token)))}}
+	transport := &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: withToken{token: strings.TrimSpace(string(token)), next: http.DefaultTransport}}}
 	cs, err := testenv.NewObserverClient().Connect(context.Background(), transport, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -311,14 +311,6 @@ func TestGatewayOverHTTPFromTheCLI(t *testing.T) {
 
 	_, errOut, code := e.run("gateway", "--http", "0.0.0.0:0", "--server", "wb")
 	oneLineError(t, errOut, code, "can be reached from other machines")
-}
-
-type bearer string
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+string(b))
-	return http.DefaultTransport.RoundTrip(r)
 }
 
 func TestClientConfigThatIsWrittenWorks(t *testing.T) {

@@ -218,7 +218,7 @@ func TestServeOnAUnixSocket(t *testing.T) {
 // connect is an MCP client of the gateway at /mcp.
 func (s *served) connect(t *testing.T) *mcp.ClientSession {
 	t.Helper()
-	transport := &mcp.StreamableClientTransport{Endpoint: s.url + "/mcp", HTTPClient: &http.Client{Transport: bearer(s.gwToken)}}
+	transport := &mcp.StreamableClientTransport{Endpoint: s.url + "/mcp", HTTPClient: &http.Client{Transport: withToken{token: s.gwToken, next: http.DefaultTransport}}}
 	cs, err := testenv.NewObserverClient().Connect(context.Background(), transport, nil)
 	if err != nil {
 		t.Fatal(err)
