@@ -46,12 +46,15 @@ func (a *API) listClients(c *gin.Context) {
 	}
 	out := []Client{}
 	for _, id := range clientconfig.Names() {
-		out = append(out, a.client(id))
+		cl, _ := a.client(id)
+		out = append(out, cl)
 	}
 	c.JSON(http.StatusOK, out)
 }
 
-func (a *API) client(id string) Client {
+// client describes a client's entry; the entry itself is nil when it
+// cannot be made (Client.Error says why).
+func (a *API) client(id string) (Client, map[string]any) {
 	cc := clientconfig.Clients[id]
 	out := Client{ID: id, Name: cc.Name}
 	target, err := a.cfg.ClientTarget(id)
@@ -61,13 +64,13 @@ func (a *API) client(id string) Client {
 	}
 	if err != nil {
 		out.Error = err.Error()
-		return out
+		return out, nil
 	}
 	out.Document = string(cc.Document("bulkhead", entry))
 	if a.cfg.ClientHome != "" {
 		out.Path, _ = cc.FilePath(a.cfg.ClientHome)
 	}
-	return out
+	return out, entry
 }
 
 // writeClient merges the entry into the client's configuration file,
@@ -78,15 +81,12 @@ func (a *API) writeClient(c *gin.Context) {
 		fail(c, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no client %q", id))
 		return
 	}
-	cl := a.client(id)
-	if cl.Error != "" || cl.Path == "" {
+	cl, entry := a.client(id)
+	if entry == nil || cl.Path == "" {
 		fail(c, http.StatusConflict, CodeConflict, "Bulkhead cannot write this client's file from here: copy the entry into it. "+cl.Error)
 		return
 	}
-	cc := clientconfig.Clients[id]
-	target, _ := a.cfg.ClientTarget(id)
-	entry, _ := cc.Entry(target)
-	backup, err := cc.Merge(cl.Path, "bulkhead", entry)
+	backup, err := clientconfig.Clients[id].Merge(cl.Path, "bulkhead", entry)
 	if err != nil {
 		fail(c, http.StatusConflict, CodeConflict, err.Error())
 		return
