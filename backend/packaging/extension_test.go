@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/bulkhead-dev/bulkhead/backend/internal/testenv"
 	"github.com/bulkhead-dev/bulkhead/ui"
 )
 
@@ -40,7 +41,7 @@ var requiredLabels = []string{
 // what Docker Desktop reads of it: the labels, metadata.json and the files
 // it names, the backend's compose file, and that the binary runs.
 func TestExtensionImage(t *testing.T) {
-	requireEngine(t)
+	testenv.RequireEngine(t)
 	if ui.Files() == nil {
 		t.Fatal("the UI is not built into this package: run `make ui` (make test does)")
 	}
@@ -108,18 +109,6 @@ func TestExtensionImage(t *testing.T) {
 
 	if out := string(docker(t, "run", "--rm", "--network", "none", "--read-only", "--cap-drop", "ALL", image, "--version")); !strings.Contains(out, "bulkhead") {
 		t.Errorf("the image's binary says %q", out)
-	}
-}
-
-// requireEngine wants a Docker Engine answering the docker CLI; in CI its
-// absence fails the test.
-func requireEngine(t *testing.T) {
-	t.Helper()
-	if err := exec.Command("docker", "version").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("no Docker Engine answers: %v", err)
-		}
-		t.Skipf("no Docker Engine answers: %v", err)
 	}
 }
 
