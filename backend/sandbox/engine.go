@@ -7,7 +7,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -35,6 +37,9 @@ type Engine struct {
 	mu       sync.Mutex
 	instance *instance // taken on first launch
 
+	closeOnce sync.Once
+	closed    chan struct{} // ends retries of removals (removeLater)
+
 	helperMu   sync.Mutex
 	helperPath string // static Linux bulkhead binary for helper containers
 	helper     Image  // its image, once loaded
@@ -47,8 +52,14 @@ type UnreachableError struct {
 }
 
 func (e *UnreachableError) Error() string {
+	cause := e.Err
+	// The client's own words repeat the address; the dial error says it once.
+	var dial *net.OpError
+	if errors.As(cause, &dial) {
+		cause = dial
+	}
 	return fmt.Sprintf("cannot reach the Docker Engine at %s: %v; start Docker or set DOCKER_HOST, then run `bulkhead doctor`",
-		e.Host, oneLine(e.Err))
+		e.Host, oneLine(cause))
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
@@ -65,11 +76,9 @@ func Connect(ctx context.Context, home string) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker client: %w", err)
 	}
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if _, err := cli.Ping(pingCtx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+	if err := ping(ctx, cli, true); err != nil {
 		cli.Close()
-		return nil, &UnreachableError{Host: cli.DaemonHost(), Err: err}
+		return nil, err
 	}
 	userHome, err := os.UserHomeDir()
 	if err != nil {
@@ -81,11 +90,24 @@ func Connect(ctx context.Context, home string) (*Engine, error) {
 		home:   home,
 		homeID: HomeID(home),
 		host:   Host{UserHome: userHome, StateDir: home},
+		closed: make(chan struct{}),
 	}
 	if u, err := url.Parse(cli.DaemonHost()); err == nil && u.Scheme == "unix" {
 		e.host.EngineSocket = u.Path
 	}
 	return e, nil
+}
+
+// Ping says whether the engine answers now, as an *UnreachableError if not.
+func (e *Engine) Ping(ctx context.Context) error { return ping(ctx, e.cli, false) }
+
+func ping(ctx context.Context, cli *client.Client, negotiate bool) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: negotiate}); err != nil {
+		return &UnreachableError{Host: cli.DaemonHost(), Err: err}
+	}
+	return nil
 }
 
 // HomeID is the label value that marks the containers of a Bulkhead home.
@@ -102,6 +124,7 @@ func (e *Engine) Host() Host { return e.host }
 
 // Close releases the client and this process's instance lock.
 func (e *Engine) Close() error {
+	e.closeOnce.Do(func() { close(e.closed) })
 	e.mu.Lock()
 	if e.instance != nil {
 		e.instance.release()

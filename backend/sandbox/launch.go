@@ -297,16 +297,6 @@ func refuseWeakened(warnings []string) error {
 		strings.Join(warnings, "; "))
 }
 
-// remove deletes a container, whatever its state; one already gone or
-// already being removed is not an error.
-func (e *Engine) remove(ctx context.Context, id string) error {
-	_, err := e.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-	if err == nil || cerrdefs.IsNotFound(err) || cerrdefs.IsConflict(err) {
-		return nil
-	}
-	return err
-}
-
 func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)

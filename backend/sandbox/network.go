@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 )
 
@@ -39,14 +38,6 @@ func (e *Engine) createNetwork(ctx context.Context, server string, labels map[st
 		return "", netip.Prefix{}, fmt.Errorf("inspect the private network of %s: %s", server, oneLine(err))
 	}
 	return name, info.Network.IPAM.Config[0].Subnet, nil
-}
-
-func (e *Engine) removeNetwork(ctx context.Context, name string) error {
-	_, err := e.cli.NetworkRemove(ctx, name, client.NetworkRemoveOptions{})
-	if err == nil || cerrdefs.IsNotFound(err) {
-		return nil
-	}
-	return err
 }
 
 // reapNetworks removes this home's networks whose owner is gone.
