@@ -60,8 +60,19 @@ func (b *Sandboxed) Start(ctx context.Context) (Process, error) {
 // Launch refuses an unconfirmed look-alike of a verified server and a
 // server whose secrets are not set before pulling anything, resolves the
 // entry's image, checks its grants against this machine, its image and
-// launch spec against their pins, then launches it.
+// launch spec against their pins, then launches it. When the engine has
+// gone away, that is what the error says, whichever step noticed.
 func (b *Sandboxed) Launch(ctx context.Context) (*sandbox.Sandbox, error) {
+	sb, err := b.launch(ctx)
+	if err != nil && ctx.Err() == nil {
+		if perr := b.Engine.Ping(ctx); perr != nil {
+			return nil, fmt.Errorf("server %q cannot start: %w", b.Entry.Name, perr)
+		}
+	}
+	return sb, err
+}
+
+func (b *Sandboxed) launch(ctx context.Context) (*sandbox.Sandbox, error) {
 	e := b.Entry
 	if err := trust.CheckLookalike(ctx, b.Store, e); err != nil {
 		return nil, err

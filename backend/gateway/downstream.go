@@ -163,7 +163,7 @@ func (d *downstream) failed() {
 }
 
 // watch waits for the session or the process to end, then clears the way
-// for a restart (at once in eager mode, else on the next request).
+// for a restart (by itself in eager mode, else on the next request).
 func (d *downstream) watch(cs *mcp.ClientSession, proc Process, ended, cleared chan struct{}) {
 	sessionOver := make(chan struct{})
 	go func() { cs.Wait(); close(sessionOver) }()
@@ -180,10 +180,30 @@ func (d *downstream) watch(cs *mcp.ClientSession, proc Process, ended, cleared c
 	retryAt, restart := d.reset(cs, proc)
 	close(cleared)
 	if restart && d.g.opts.Eager {
+		d.restart(retryAt)
+	}
+}
+
+// restart brings an ended server back without waiting for a client to ask,
+// trying again after each failure, with the back-off, until it runs, a
+// person stops it or the gateway closes: servers that went down with the
+// engine come back when it does.
+func (d *downstream) restart(at time.Time) {
+	for {
 		select {
-		case <-time.After(time.Until(retryAt)):
-			d.session(d.g.ctx)
+		case <-time.After(time.Until(at)):
 		case <-d.g.ctx.Done():
+			return
+		}
+		if _, err := d.session(d.g.ctx); err == nil {
+			return
+		}
+		d.mu.Lock()
+		over := d.closed || d.off
+		at = d.retryAt
+		d.mu.Unlock()
+		if over {
+			return
 		}
 	}
 }
