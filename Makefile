@@ -6,7 +6,7 @@ BIN     := bin/bulkhead
 EXT_IMAGE ?= bulkhead/bulkhead-extension:$(VERSION)
 PKGS    := ./... ./testdata/servers/...
 
-.PHONY: run build test bench fuzz lint engine ui browser screenshots extension install-extension update-extension validate-extension clean help
+.PHONY: run build test faults bench fuzz lint engine ui browser screenshots extension install-extension update-extension validate-extension clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ build: ui ## build the static bulkhead binary (with the web UI) into bin/
 
 test: engine browser ui lint ## lint, then unit, real-engine and browser tests (race detector on)
 	$(GO) test -race -count=1 $(PKGS)
+
+faults: engine ## fault tests that stop and restart the Docker Engine under running servers; run alone, never beside other tests
+	$(GO) test -tags faults -race -count=1 -run 'EngineRestart' ./backend/cmd/bulkhead
 
 bench: engine ## every performance figure on this machine, with ratios to direct (docs/benchmarks.md; a few minutes)
 	$(GO) test -run '^$$' -bench 'ColdStart' -benchtime 5x ./backend/gateway
@@ -43,8 +46,8 @@ fuzz: ## run every fuzz target for FUZZTIME (20000 inputs, about 10 s each); wha
 
 lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l backend testdata ui/embed.go); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet $(PKGS)
-	$(GO) tool staticcheck $(PKGS)
+	$(GO) vet -tags faults $(PKGS)
+	$(GO) tool staticcheck -tags faults $(PKGS)
 
 ui: ui/node_modules/.package-lock.json ## build the web UI into ui/dist/app, which the binary embeds
 	cd ui && npm run build
