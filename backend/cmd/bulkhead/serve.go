@@ -19,6 +19,7 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/gateway"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 	"github.com/bulkhead-dev/bulkhead/backend/secrets"
+	"github.com/bulkhead-dev/bulkhead/backend/store"
 	"github.com/bulkhead-dev/bulkhead/ui"
 )
 
@@ -90,13 +91,7 @@ func runServe(ctx context.Context, a *app, f serveFlags) error {
 	if err != nil {
 		return err
 	}
-	var servers, stopped []string
-	for _, e := range cat.Entries {
-		servers = append(servers, e.Name)
-		if !toggles.Servers[e.Name] {
-			stopped = append(stopped, e.Name)
-		}
-	}
+	servers, stopped := splitByToggle(cat, toggles)
 	g, gate, err := openGateway(ctx, a, servers, stopped, f.gw)
 	if err != nil {
 		return err
@@ -113,9 +108,8 @@ func runServe(ctx context.Context, a *app, f serveFlags) error {
 		return err
 	}
 
-	hosts, origins := local.hosts(), local.origins()
 	handler := api.New(ctx, api.Config{
-		Token: apiToken, Hosts: hosts, Origins: origins,
+		Token: apiToken, Hosts: local.hosts(), Origins: local.origins(),
 		Store: st, Queue: gate.Queue, Admin: admin, Servers: g, DecidedBy: approver() + " (web UI)",
 		Catalog:   func() (*catalog.Catalog, error) { return cat, nil }, // the gateway serves this one until restarted
 		Sandboxes: eng.List,
@@ -125,37 +119,64 @@ func runServe(ctx context.Context, a *app, f serveFlags) error {
 			err := sandbox.CopyServerLog(home, server, &b)
 			return b.String(), err
 		},
-		ClientTarget: func(client string) (clientconfig.Target, error) {
-			switch {
-			case os.Getenv(extensionImageEnv) != "":
-				return clientconfig.Target{Command: "docker", Args: bridgeRunArgs(os.Getenv(extensionImageEnv), ExtensionRunVolume)}, nil
-			case local.socket == "" && clientconfig.Clients[client].HTTP:
-				return clientconfig.Target{URL: local.url() + gateway.HTTPPath, Token: gwToken}, nil
-			}
-			return a.clientTarget(nil, "")
-		},
-		ClientHome: clientHome(),
+		ClientTarget: a.serveClientTarget(local, gwToken),
+		ClientHome:   clientHome(),
 	})
 	mux := http.NewServeMux()
-	mux.Handle(gateway.HTTPPath, g.HTTPHandler(gateway.HTTPOptions{Token: gwToken, Port: local.port, ExtraHosts: hosts, AnyHost: local.socket != ""}))
+	mux.Handle(gateway.HTTPPath, g.HTTPHandler(gateway.HTTPOptions{Token: gwToken, Port: local.port, ExtraHosts: local.hosts(), AnyHost: local.socket != ""}))
 	mux.Handle("/", handler)
-	srv := newHTTPServer(mux)
 	if f.gatewaySocket != "" {
-		gl, err := gatewayListener(f.gatewaySocket, gwToken)
+		closeGateway, err := serveGatewaySocket(f.gatewaySocket, gwToken, g)
 		if err != nil {
 			return err
 		}
-		defer gl.Close()
-		only := http.NewServeMux()
-		only.Handle(gateway.HTTPPath, g.HTTPHandler(gateway.HTTPOptions{Token: gwToken, AnyHost: true}))
-		gsrv := newHTTPServer(only)
-		go gsrv.Serve(gl)
-		defer gsrv.Close()
+		defer closeGateway()
 	}
 
 	fmt.Fprintf(a.stderr, "bulkhead: web UI and API at %s (API token in %s; `bulkhead ui` opens the UI); gateway at %s%s (token in %s)\n",
 		local.url(), apiTokenPath(home), local.url(), gateway.HTTPPath, gateway.TokenPath(home))
-	return serveUntilDone(ctx, srv, l, 5*time.Second)
+	return serveUntilDone(ctx, newHTTPServer(mux), l, 5*time.Second)
+}
+
+// splitByToggle names every catalog server, and those not enabled, which
+// start stopped.
+func splitByToggle(cat *catalog.Catalog, toggles store.Toggles) (servers, stopped []string) {
+	for _, e := range cat.Entries {
+		servers = append(servers, e.Name)
+		if !toggles.Servers[e.Name] {
+			stopped = append(stopped, e.Name)
+		}
+	}
+	return servers, stopped
+}
+
+// serveClientTarget says what a client's entry runs: the extension's
+// bridge container inside Docker Desktop, this server's own gateway URL for
+// clients that speak HTTP to a loopback port, else the bulkhead binary.
+func (a *app) serveClientTarget(local where, gwToken string) func(client string) (clientconfig.Target, error) {
+	return func(client string) (clientconfig.Target, error) {
+		switch {
+		case os.Getenv(extensionImageEnv) != "":
+			return clientconfig.Target{Command: "docker", Args: bridgeRunArgs(os.Getenv(extensionImageEnv), ExtensionRunVolume)}, nil
+		case local.socket == "" && clientconfig.Clients[client].HTTP:
+			return clientconfig.Target{URL: local.url() + gateway.HTTPPath, Token: gwToken}, nil
+		}
+		return a.clientTarget(nil, "")
+	}
+}
+
+// serveGatewaySocket serves the gateway, and nothing else, on its own
+// socket (for `bulkhead bridge`) until the returned function closes it.
+func serveGatewaySocket(path, token string, g *gateway.Gateway) (func(), error) {
+	l, err := gatewayListener(path, token)
+	if err != nil {
+		return nil, err
+	}
+	only := http.NewServeMux()
+	only.Handle(gateway.HTTPPath, g.HTTPHandler(gateway.HTTPOptions{Token: token, AnyHost: true}))
+	srv := newHTTPServer(only)
+	go srv.Serve(l)
+	return func() { srv.Close(); l.Close() }, nil
 }
 
 // gatewayListener opens the gateway's own socket and puts a copy of its
