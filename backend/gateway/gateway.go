@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -36,8 +37,6 @@ type Options struct {
 	CallTimeout time.Duration
 	// KeepAlive is how often idle servers are pinged (default 30s).
 	KeepAlive time.Duration
-	// Disabled hides a tool: Disabled(server, tool).
-	Disabled func(server, tool string) bool
 	// Store holds the pins every definition is checked against, and held
 	// results (required).
 	Store *store.Store
@@ -97,6 +96,8 @@ type Gateway struct {
 	inflight  map[*downstream]map[*mcp.ServerSession]int
 	progress  map[string]progressRoute
 	nextToken uint64
+
+	toggles atomic.Pointer[store.Toggles] // tools a person hid (toggles.go)
 }
 
 // New builds a gateway over the given servers; nothing starts until Start
@@ -116,9 +117,6 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 	}
 	if opts.KeepAlive == 0 {
 		opts.KeepAlive = 30 * time.Second
-	}
-	if opts.Disabled == nil {
-		opts.Disabled = func(string, string) bool { return false }
 	}
 	if opts.ResultPolicy == nil {
 		opts.ResultPolicy = func(string) catalog.ResultPolicy { return catalog.ResultsRedact }
@@ -164,7 +162,18 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 		SupportedProtocolVersions: classicVersions(),
 	})
 	g.server.AddReceivingMiddleware(g.intercept)
-	go g.watchApprovals()
+	// The version is read before the toggles, so a change between the two
+	// is seen by the first poll; hidden tools are known before anything is
+	// published.
+	version, err := g.stateVersion(ctx)
+	if err == nil {
+		err = g.loadToggles(ctx)
+	}
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	go g.watchApprovals(version)
 	return g, nil
 }
 

@@ -70,7 +70,7 @@ func (g *Gateway) publish(d *downstream, snap snapshot) {
 	next := published{tools: map[string]entry{}, prompts: map[string]entry{}, resources: map[string]entry{}, templates: map[string]entry{}}
 
 	for _, t := range snap.tools {
-		if g.opts.Disabled(d.name, t.Name) {
+		if g.toolHidden(d.name, t.Name) {
 			continue
 		}
 		up := *t

@@ -19,8 +19,9 @@ import (
 // codeWithheld answers a request for a definition a person has not approved.
 const codeWithheld = -32010
 
-// approvalPoll is how often the gateway looks for approvals made elsewhere
-// (the CLI, another process) so they take effect without a restart.
+// approvalPoll is how often the gateway looks for approvals and tool
+// toggles changed elsewhere (the CLI, another process) so they take effect
+// without a restart.
 const approvalPoll = 2 * time.Second
 
 // review checks what a server last offered against its pins and publishes
@@ -134,16 +135,19 @@ func (g *Gateway) otherTools(d *downstream) *scan.Context {
 	return scan.NewContext(others)
 }
 
-// watchApprovals re-reviews every server's last snapshot when pins change,
-// so an approval made in another process takes effect here.
-func (g *Gateway) watchApprovals() {
-	last, _ := g.opts.Store.PinsVersion(g.ctx)
+// watchApprovals re-reviews every server's last snapshot when pins or
+// tool toggles change, so an approval made, or a tool hidden, in another
+// process takes effect here.
+func (g *Gateway) watchApprovals(last string) {
 	poll.Every(g.ctx, approvalPoll, func(ctx context.Context) {
-		now, err := g.opts.Store.PinsVersion(ctx)
+		now, err := g.stateVersion(ctx)
 		if err != nil || now == last {
 			return
 		}
 		last = now
+		if err := g.loadToggles(ctx); err != nil {
+			g.log.Warn("reading tool toggles failed", "err", err)
+		}
 		for _, d := range g.downs {
 			if err := g.review(ctx, d); err != nil {
 				g.log.Warn("re-review failed", "server", d.name, "err", err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -34,6 +35,14 @@ func (t Toggles) EnabledServers() []string {
 
 // ToolDisabled reports whether a tool is hidden.
 func (t Toggles) ToolDisabled(server, tool string) bool { return t.DisabledTools[server][tool] }
+
+// TogglesVersion changes whenever a toggle does, in any process.
+func (s *Store) TogglesVersion(ctx context.Context) (string, error) {
+	var n int
+	var latest string
+	err := s.db.QueryRowContext(ctx, `SELECT count(*), COALESCE(max(changed_at), '') FROM toggles`).Scan(&n, &latest)
+	return fmt.Sprintf("%d@%s", n, latest), err
+}
 
 // Toggles reads every toggle.
 func (s *Store) Toggles(ctx context.Context) (Toggles, error) {

@@ -112,10 +112,6 @@ func openGateway(ctx context.Context, a *app, servers, stopped []string, f gatew
 	if err != nil {
 		return nil, nil, err
 	}
-	toggles, err := st.Toggles(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
 	eng, err := a.engine(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -152,7 +148,7 @@ func openGateway(ctx context.Context, a *app, servers, stopped []string, f gatew
 	}
 	g, err := gateway.New(backends, gateway.Options{
 		Separator: f.separator, Eager: f.eager, Stopped: stopped, CallTimeout: f.callTimeout, Version: version,
-		Disabled: toggles.ToolDisabled, Store: st, Secrets: scan.NewSecrets(known...),
+		Store: st, Secrets: scan.NewSecrets(known...),
 		Gate: gate, Settings: settings, Verified: verified, Instance: instance,
 		ResultPolicy: func(server string) catalog.ResultPolicy { return policies[server] },
 		Logger:       slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),

@@ -464,6 +464,19 @@ func TestEnabledServersAndToolsAreWhatTheGatewayServes(t *testing.T) {
 	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "feat__add", Arguments: map[string]any{"a": 1, "b": 2}}); err == nil {
 		t.Error("a disabled tool answered")
 	}
+	// Tools hidden or shown while the gateway runs follow within a poll.
+	for _, args := range [][]string{{"enable", "feat/add"}, {"disable", "feat/echo"}} {
+		if _, errOut, code := e.run(args...); code != 0 {
+			t.Fatalf("%v: %s", args, errOut)
+		}
+	}
+	testenv.WaitFor(t, "feat__add shown and feat__echo hidden in the running gateway", func() bool {
+		names := testenv.ToolNames(t, cs)
+		return slices.Contains(names, "feat__add") && !slices.Contains(names, "feat__echo")
+	})
+	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "feat__echo", Arguments: map[string]any{"text": "hidden"}}); err == nil {
+		t.Error("a tool hidden while the gateway ran still answered")
+	}
 	cs.Close()
 
 	e.run("disable", "wb")

@@ -19,7 +19,9 @@ func newToggleCommand(a *app, enable bool) *cobra.Command {
 		Short: short,
 		Long: short + `.
 Servers are off until enabled; the tools of an enabled server are shown
-unless disabled. A running gateway picks changes up when it restarts.`,
+unless disabled. A running gateway hides or shows a tool within seconds;
+enabling or disabling a server takes effect when it restarts (the web UI's
+Start and Stop act at once).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := a.store(cmd.Context())
