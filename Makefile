@@ -25,7 +25,8 @@ test: engine browser ui lint ## lint, then unit, real-engine and browser tests (
 	$(GO) test -race -count=1 $(PKGS)
 
 faults: engine ## fault tests that stop and restart the Docker Engine under running servers; run alone, never beside other tests
-	$(GO) test -tags faults -race -count=1 -run 'EngineRestart' ./backend/cmd/bulkhead
+	@out=$$($(GO) test -tags faults -race -count=1 -v -run 'EngineRestart' ./backend/cmd/bulkhead 2>&1); rc=$$?; echo "$$out"; \
+	  [ $$rc -eq 0 ] || exit $$rc; echo "$$out" | grep -q '^--- PASS' || { echo "make faults: no fault test ran"; exit 1; }
 
 bench: engine ## every performance figure on this machine, with ratios to direct (docs/benchmarks.md; a few minutes)
 	$(GO) test -run '^$$' -bench 'ColdStart' -benchtime 5x ./backend/gateway
