@@ -3,21 +3,54 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
-// Tools a person hid (`bulkhead disable SERVER/TOOL`) are never published,
-// so clients neither see nor call them. The toggles live in the store;
-// watchApprovals reloads them when they change, so hiding a tool takes
-// effect in a running gateway within a poll.
+// A person's toggles live in the store, and any process may change them
+// (the web UI, `bulkhead enable/disable`); watchApprovals reloads them when
+// they change, so every running gateway follows within a poll:
+//   - a tool hidden (`bulkhead disable SERVER/TOOL`) is never published, so
+//     clients neither see nor call it;
+//   - a server disabled, or stopped in the web UI, stops here too, and one
+//     enabled again may start. Only changes count: a server named on the
+//     command line but never enabled keeps running.
 
-// loadToggles reads the toggles as they are now.
+// loadToggles reads the toggles as they are now, and follows the servers
+// whose enabled state changed since the last read.
 func (g *Gateway) loadToggles(ctx context.Context) error {
 	t, err := g.opts.Store.Toggles(ctx)
 	if err != nil {
 		return fmt.Errorf("read tool toggles: %w", err)
 	}
-	g.toggles.Store(&t)
+	if before := g.toggles.Swap(&t); before != nil {
+		g.followServers(ctx, *before, t)
+	}
 	return nil
+}
+
+// followServers stops the servers disabled since before and lets those
+// enabled again start (at once when eager). One at a time, in order, so a
+// quick disable and enable end enabled.
+func (g *Gateway) followServers(ctx context.Context, before, now store.Toggles) {
+	for _, d := range g.downs {
+		was, is := before.Servers[d.name], now.Servers[d.name]
+		switch {
+		case was == is:
+		case !is:
+			if err := g.StopServer(ctx, d.name); err != nil {
+				g.log.Warn("stopping a server disabled elsewhere failed", "server", d.name, "err", err)
+			}
+		default:
+			d.mu.Lock()
+			d.off, d.retryAt = false, time.Time{}
+			d.mu.Unlock()
+			if g.opts.Eager {
+				go d.session(g.ctx)
+			}
+		}
+	}
 }
 
 func (g *Gateway) toolHidden(server, tool string) bool {

@@ -477,6 +477,25 @@ func TestEnabledServersAndToolsAreWhatTheGatewayServes(t *testing.T) {
 	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "feat__echo", Arguments: map[string]any{"text": "hidden"}}); err == nil {
 		t.Error("a tool hidden while the gateway ran still answered")
 	}
+	// So do servers: disabled (as Stop in the web UI does) it stops here,
+	// enabled again it comes back.
+	cli := testenv.RequireEngine(t)
+	hasWB := func(names []string) bool {
+		return slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "wb__") })
+	}
+	testenv.Call(t, cs, "wb__echo", map[string]any{"text": "running"})
+	e.run("disable", "wb")
+	testenv.WaitFor(t, "wb withdrawn and stopped in the running gateway", func() bool {
+		return !hasWB(testenv.ToolNames(t, cs)) && len(e.containers(cli)) == 1
+	})
+	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "wb__echo", Arguments: map[string]any{"text": "stopped"}}); err == nil {
+		t.Error("a server disabled while the gateway ran still answered")
+	}
+	e.run("enable", "wb")
+	testenv.WaitFor(t, "wb back in the running gateway", func() bool { return hasWB(testenv.ToolNames(t, cs)) })
+	if got := testenv.Text(testenv.Call(t, cs, "wb__echo", map[string]any{"text": "again"})); got != "echo: again" {
+		t.Errorf("wb enabled again: %q", got)
+	}
 	cs.Close()
 
 	e.run("disable", "wb")

@@ -19,9 +19,10 @@ func newToggleCommand(a *app, enable bool) *cobra.Command {
 		Short: short,
 		Long: short + `.
 Servers are off until enabled; the tools of an enabled server are shown
-unless disabled. A running gateway hides or shows a tool within seconds;
-enabling or disabling a server takes effect when it restarts (the web UI's
-Start and Stop act at once).`,
+unless disabled. Running gateways follow within seconds: a tool is hidden
+or shown, a server disabled stops and one enabled again may start. A gateway
+serves only the servers it started with: one enabled since joins at its
+restart.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := a.store(cmd.Context())
