@@ -97,7 +97,7 @@ type Gateway struct {
 	progress  map[string]progressRoute
 	nextToken uint64
 
-	toggles atomic.Pointer[store.Toggles] // tools a person hid (toggles.go)
+	toggles atomic.Pointer[store.Toggles] // servers and tools a person turned on or off (toggles.go)
 }
 
 // New builds a gateway over the given servers; nothing starts until Start

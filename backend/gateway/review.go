@@ -19,8 +19,8 @@ import (
 // codeWithheld answers a request for a definition a person has not approved.
 const codeWithheld = -32010
 
-// approvalPoll is how often the gateway looks for approvals and tool
-// toggles changed elsewhere (the CLI, another process) so they take effect
+// approvalPoll is how often the gateway looks for approvals and toggles
+// changed elsewhere (the CLI, another process) so they take effect
 // without a restart.
 const approvalPoll = 2 * time.Second
 
@@ -136,8 +136,8 @@ func (g *Gateway) otherTools(d *downstream) *scan.Context {
 }
 
 // watchApprovals re-reviews every server's last snapshot when pins or
-// tool toggles change, so an approval made, or a tool hidden, in another
-// process takes effect here.
+// toggles change, so an approval made, or a server or tool turned off, in
+// another process takes effect here.
 func (g *Gateway) watchApprovals(last string) {
 	poll.Every(g.ctx, approvalPoll, func(ctx context.Context) {
 		now, err := g.stateVersion(ctx)
@@ -146,7 +146,7 @@ func (g *Gateway) watchApprovals(last string) {
 		}
 		last = now
 		if err := g.loadToggles(ctx); err != nil {
-			g.log.Warn("reading tool toggles failed", "err", err)
+			g.log.Warn("reading toggles failed", "err", err)
 		}
 		for _, d := range g.downs {
 			if err := g.review(ctx, d); err != nil {

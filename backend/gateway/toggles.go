@@ -22,7 +22,7 @@ import (
 func (g *Gateway) loadToggles(ctx context.Context) error {
 	t, err := g.opts.Store.Toggles(ctx)
 	if err != nil {
-		return fmt.Errorf("read tool toggles: %w", err)
+		return fmt.Errorf("read the server and tool toggles: %w", err)
 	}
 	if before := g.toggles.Swap(&t); before != nil {
 		g.followServers(ctx, *before, t)
