@@ -96,7 +96,8 @@ func New(ctx context.Context, cfg Config) *API {
 		cfg.Queue = policy.NewQueue(cfg.Store, "", nil)
 	}
 	gin.SetMode(gin.ReleaseMode)
-	a := &API{cfg: cfg, engine: gin.New(), events: newHub(cfg.Store)}
+	a := &API{cfg: cfg, engine: gin.New()}
+	a.events = newHub(cfg.Store, a.serversMark)
 	go a.events.run(ctx, cfg.EventPoll)
 	a.routes()
 	return a

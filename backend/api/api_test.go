@@ -11,12 +11,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/bulkhead-dev/bulkhead/backend/clientconfig"
+	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
@@ -66,9 +68,18 @@ func TestDecisionWakesTheHeldCallOnce(t *testing.T) {
 }
 
 // The event stream names what changed, whichever process changed it: here
-// a call held and one decided straight in the database, as the CLI does.
+// a call held and one decided straight in the database, as the CLI does, a
+// server enabled, and a container that comes and goes in the engine.
 func TestEventsTellWhatChanged(t *testing.T) {
-	e := newEnv(t)
+	var mu sync.Mutex
+	var containers []sandbox.Status
+	e := newEnv(t, func(c *Config) {
+		c.Sandboxes = func(context.Context) ([]sandbox.Status, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(containers), nil
+		}
+	})
 	resp := e.req("GET", "/api/events", nil)
 	defer resp.Body.Close()
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
@@ -114,6 +125,16 @@ func TestEventsTellWhatChanged(t *testing.T) {
 	want(EventAudit)
 	e.st.AddEgressEvent(context.Background(), store.EgressEvent{Server: "time", At: time.Now(), Method: "CONNECT", Host: "evil.example", Port: 443, Reason: "not granted"})
 	want(EventEgress)
+	e.st.SetEnabled(context.Background(), "time", "", true)
+	want(EventServers)
+	mu.Lock()
+	containers = append(containers, sandbox.Status{Server: "time", ID: "c1", State: "running"})
+	mu.Unlock()
+	want(EventServers)
+	mu.Lock()
+	containers = nil // crashed, or gone with the engine
+	mu.Unlock()
+	want(EventServers)
 	var egress []store.EgressEvent
 	decode(t, e.req("GET", "/api/egress?server=time", nil), http.StatusOK, &egress)
 	if len(egress) != 1 || egress[0].Host != "evil.example" || egress[0].Allowed {

@@ -27,16 +27,33 @@ const (
 // holds a call, the CLI decides one) and tells every stream what changed.
 type hub struct {
 	st *store.Store
+	// servers fingerprints the servers' state, which lives partly in the
+	// engine (a container started, crashed or gone with the engine); it is
+	// read only while someone is watching.
+	servers func(context.Context) string
 
 	mu   sync.Mutex
 	subs map[chan string]struct{}
 }
 
-func newHub(st *store.Store) *hub { return &hub{st: st, subs: map[chan string]struct{}{}} }
+func newHub(st *store.Store, servers func(context.Context) string) *hub {
+	return &hub{st: st, servers: servers, subs: map[chan string]struct{}{}}
+}
 
 func (h *hub) run(ctx context.Context, every time.Duration) {
 	last, _ := h.st.Marks(ctx)
+	lastServers := ""
 	poll.Every(ctx, every, func(ctx context.Context) {
+		if h.watched() {
+			if now := h.servers(ctx); now != lastServers {
+				if lastServers != "" {
+					h.publish(EventServers)
+				}
+				lastServers = now
+			}
+		} else {
+			lastServers = "" // a stream starts with "ready", which fetches everything
+		}
 		now, err := h.st.Marks(ctx)
 		if err != nil {
 			return
@@ -69,6 +86,12 @@ func (h *hub) publish(event string) {
 		default:
 		}
 	}
+}
+
+func (h *hub) watched() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs) > 0
 }
 
 func (h *hub) subscribe() (<-chan string, func()) {

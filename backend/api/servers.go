@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -39,6 +40,24 @@ type ImagePin struct {
 	RepoDigest string    `json:"repoDigest,omitempty"`
 	ApprovedAt time.Time `json:"approvedAt"`
 	ApprovedBy string    `json:"approvedBy"`
+}
+
+// serversMark changes when what listServers shows of running servers does:
+// their containers (whichever process started them, and when the engine
+// goes away or comes back) and the servers enabled.
+func (a *API) serversMark(ctx context.Context) string {
+	mark, _ := a.cfg.Store.TogglesVersion(ctx)
+	if a.cfg.Sandboxes == nil {
+		return mark
+	}
+	list, err := a.cfg.Sandboxes(ctx)
+	if err != nil {
+		return mark + " engine away"
+	}
+	for _, s := range list {
+		mark += " " + s.ID + ":" + s.State
+	}
+	return mark
 }
 
 func (a *API) listServers(c *gin.Context) {
