@@ -24,7 +24,7 @@ build: ui ## build the static bulkhead binary (with the web UI) into bin/
 test: engine browser ui lint ## lint, then unit, real-engine and browser tests (race detector on)
 	$(GO) test -race -count=1 $(PKGS)
 
-faults: engine ## fault tests that stop and restart the Docker Engine under running servers; run alone, never beside other tests
+faults: engine browser ui ## fault tests that stop and restart the Docker Engine under running servers; run alone, never beside other tests
 	@out=$$($(GO) test -tags faults -race -count=1 -v -run 'EngineRestart' ./backend/cmd/bulkhead 2>&1); rc=$$?; echo "$$out"; \
 	  [ $$rc -eq 0 ] || exit $$rc; echo "$$out" | grep -q '^--- PASS' || { echo "make faults: no fault test ran"; exit 1; }
 

@@ -10,9 +10,12 @@
 //     themes                        the catalog in light and dark
 //     detail SERVER                 a server's grants, log and egress
 //     client ID                     a client's entry, written to its file
+//     outage SERVER READY_FILE      see SERVER running, touch READY_FILE, then
+//                                   watch the catalog through an engine restart
 //
 // Environment: CHROMIUM (default /usr/bin/chromium), SHOTS (a folder for
 // screenshots; default none).
+import { writeFile } from "node:fs/promises";
 import { chromium } from "playwright-core";
 
 const [url, step, ...args] = process.argv.slice(2);
@@ -42,6 +45,21 @@ const shot = async (page, name) => shots && (await page.screenshot({ path: `${sh
 let out;
 try {
   switch (step) {
+    case "outage": {
+      const [server, ready] = args;
+      const { page, problems } = await open();
+      const state = page.getByTestId(`server-${server}`).getByTestId("state");
+      await state.filter({ hasText: "running" }).waitFor({ timeout: 60_000 });
+      await writeFile(ready, "");
+      const stale = page.getByTestId("stale");
+      await stale.waitFor({ timeout: 120_000 });
+      const away = await stale.innerText();
+      await stale.waitFor({ state: "hidden", timeout: 180_000 });
+      await state.filter({ hasText: "running" }).waitFor({ timeout: 120_000 });
+      // The browser logs each refused fetch; those are the outage itself.
+      out = { away, state: await state.innerText(), problems: problems.filter((p) => !p.includes("status of 503")) };
+      break;
+    }
     case "start": {
       const [server] = args;
       const { page, problems } = await open();

@@ -3,7 +3,9 @@ import type { ReactNode } from "react";
 import type { Loaded } from "./data";
 import type { Finding } from "./types";
 
-// Loading shows a list's states: loading, failed, empty, or its content.
+// Loading shows a list's states: loading, failed, empty, or its content,
+// under a warning when fetching it again failed (the engine went away, say),
+// so what was last loaded is never taken for the present.
 export function Loading<T>({ list, empty, children }: { list: Loaded<T[]>; empty: ReactNode; children: (data: T[]) => ReactNode }) {
   if (list.error && !list.data) return <Alert severity="error">{list.error.message}</Alert>;
   if (!list.data)
@@ -18,7 +20,16 @@ export function Loading<T>({ list, empty, children }: { list: Loaded<T[]>; empty
         <Typography color="text.secondary">{empty}</Typography>
       </Box>
     );
-  return <>{children(list.data)}</>;
+  return (
+    <>
+      {list.error && (
+        <Alert severity="warning" sx={{ mb: 1 }} data-testid="stale">
+          Showing what was last loaded: {list.error.message}
+        </Alert>
+      )}
+      {children(list.data)}
+    </>
+  );
 }
 
 // Code shows text a server or client chose, as text, never markup, with

@@ -168,3 +168,62 @@ func script(t *testing.T, name string) {
 		t.Fatalf("scripts/%s: %v\n%s", name, err, out)
 	}
 }
+
+// TestTheWebUIFollowsAnEngineRestart watches the catalog in the browser,
+// served by `bulkhead serve`, while the engine stops and starts: the page
+// warns that what it shows was loaded before the engine went away, the API
+// answers 503, and once the engine is back the server runs again and the
+// warning goes, without the person reloading anything.
+func TestTheWebUIFollowsAnEngineRestart(t *testing.T) {
+	cli := testenv.RequireEngine(t)
+	requireBrowser(t)
+	e := newEnv(t, entryYAML("wb", testenv.ServerImage(t, cli, "wellbehaved"), ""))
+	if _, errOut, code := e.run("enable", "wb"); code != 0 {
+		t.Fatalf("enable wb: %s", errOut)
+	}
+	s := e.startServe(t, "--addr", ":0")
+	ready := filepath.Join(t.TempDir(), "ready")
+	step := []string{"outage", "wb", ready}
+	browser := driveCommand(s.url+"/#token="+s.apiToken, step...)
+	var out, stderr strings.Builder
+	browser.Stdout, browser.Stderr = &out, &stderr
+	if err := browser.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- browser.Wait() }()
+	defer browser.Process.Kill()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !exists(ready) {
+		select {
+		case err := <-done:
+			t.Fatalf("the browser ended before the server ran: %v\n%s", err, stderr.String())
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page never showed wb running\n%s", stderr.String())
+		}
+	}
+
+	stopEngine(t)
+	if code := s.do(t, s.apiToken, "GET", "/api/servers", nil, nil); code != 503 {
+		t.Errorf("GET /api/servers with the engine away: %d, want 503", code)
+	}
+	startEngine(t)
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(5 * time.Minute):
+		t.Fatalf("the browser step never ended\n%s", stderr.String())
+	}
+	seen := driven(t, step, []byte(out.String()), err, stderr.String())
+	if away, _ := seen["away"].(string); !strings.Contains(away, "Docker Engine") {
+		t.Errorf("the page's warning with the engine away: %q", away)
+	}
+	if seen["state"] != "running" {
+		t.Errorf("the page after the restart: %v", seen)
+	}
+	if st := s.status(t, "wb"); st.State != "running" {
+		t.Errorf("the API after the restart: %+v", st)
+	}
+}

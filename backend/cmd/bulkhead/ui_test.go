@@ -50,13 +50,24 @@ func exists(path string) bool {
 // it saw. Screenshots go to $SHOTS (`make screenshots`) or nowhere.
 func drive(t *testing.T, url string, step ...string) map[string]any {
 	t.Helper()
-	cmd := exec.Command("node", append([]string{filepath.Join(uiDir, "e2e", "drive.mjs"), url}, step...)...)
-	cmd.Env = os.Environ()
+	cmd := driveCommand(url, step...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	return driven(t, step, out, err, stderr.String())
+}
+
+func driveCommand(url string, step ...string) *exec.Cmd {
+	cmd := exec.Command("node", append([]string{filepath.Join(uiDir, "e2e", "drive.mjs"), url}, step...)...)
+	cmd.Env = os.Environ()
+	return cmd
+}
+
+// driven decodes what a browser step printed, failing on page errors.
+func driven(t *testing.T, step []string, out []byte, err error, stderr string) map[string]any {
+	t.Helper()
 	if err != nil {
-		t.Fatalf("browser step %v: %v\n%s", step, err, stderr.String())
+		t.Fatalf("browser step %v: %v\n%s", step, err, stderr)
 	}
 	var seen map[string]any
 	if err := json.Unmarshal(out, &seen); err != nil {
