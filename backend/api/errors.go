@@ -26,6 +26,7 @@ const (
 	CodeUnavailable      = "unavailable"
 	CodeInternal         = "internal"
 	CodeStartFailed      = "start_failed"
+	CodeDiskFull         = "disk_full"
 )
 
 // Error is the body of every failed request.
@@ -48,6 +49,8 @@ func failErr(c *gin.Context, err error) {
 		fail(c, http.StatusNotFound, CodeNotFound, err.Error())
 	case errors.Is(err, store.ErrDecided), errors.Is(err, store.ErrChangedAgain):
 		fail(c, http.StatusConflict, CodeConflict, err.Error())
+	case store.DiskFull(err):
+		fail(c, http.StatusInsufficientStorage, CodeDiskFull, store.DiskFullMessage)
 	default:
 		fail(c, http.StatusInternalServerError, CodeInternal, err.Error())
 	}

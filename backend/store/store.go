@@ -67,6 +67,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{db: db}
 	if err := s.migrateRetrying(ctx); err != nil {
 		db.Close()
+		if noRoom(filepath.Dir(path)) {
+			err = fmt.Errorf("%w (%w)", errNoRoom, err)
+		}
 		return nil, fmt.Errorf("state database %s: %w", path, err)
 	}
 	return s, nil

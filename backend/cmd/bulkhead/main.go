@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -33,7 +35,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(stderr, "bulkhead: "+oneLine(err.Error()))
+		msg := oneLine(err.Error())
+		if store.DiskFull(err) {
+			msg = store.DiskFullMessage + " (" + msg + ")"
+		}
+		fmt.Fprintln(stderr, "bulkhead: "+msg)
 		return 1
 	}
 	return 0
