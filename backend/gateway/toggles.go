@@ -14,7 +14,7 @@ import (
 //   - a tool hidden (`bulkhead disable SERVER/TOOL`) is never published, so
 //     clients neither see nor call it;
 //   - a server disabled, or stopped in the web UI, stops here too, and one
-//     enabled again may start. Only changes count: a server named on the
+//     enabled again starts. Only changes count: a server named on the
 //     command line but never enabled keeps running.
 
 // loadToggles reads the toggles as they are now, and follows the servers
@@ -30,9 +30,10 @@ func (g *Gateway) loadToggles(ctx context.Context) error {
 	return nil
 }
 
-// followServers stops the servers disabled since before and lets those
-// enabled again start (at once when eager). One at a time, in order, so a
-// quick disable and enable end enabled.
+// followServers stops the servers disabled since before and starts those
+// enabled again, lazy gateway or not: their tools come back with a list
+// change, which clients hear without listing again. One at a time, in
+// order, so a quick disable and enable end enabled.
 func (g *Gateway) followServers(ctx context.Context, before, now store.Toggles) {
 	for _, d := range g.downs {
 		was, is := before.Servers[d.name], now.Servers[d.name]
@@ -46,9 +47,7 @@ func (g *Gateway) followServers(ctx context.Context, before, now store.Toggles) 
 			d.mu.Lock()
 			d.off, d.retryAt = false, time.Time{}
 			d.mu.Unlock()
-			if g.opts.Eager {
-				go d.session(g.ctx)
-			}
+			go d.session(g.ctx)
 		}
 	}
 }

@@ -456,7 +456,8 @@ func TestEnabledServersAndToolsAreWhatTheGatewayServes(t *testing.T) {
 			t.Fatalf("%v: %s", args, errOut)
 		}
 	}
-	cs, _, _ := e.connectGateway(testenv.NewObserverClient())
+	obs, client := testenv.NewObserver("test-model")
+	cs, _, _ := e.connectGateway(client)
 	names := testenv.ToolNames(t, cs)
 	if !slices.Contains(names, "wb__echo") || !slices.Contains(names, "feat__echo") || slices.Contains(names, "feat__add") {
 		t.Errorf("tools = %v; want wb and feat without feat__add", names)
@@ -491,8 +492,14 @@ func TestEnabledServersAndToolsAreWhatTheGatewayServes(t *testing.T) {
 	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "wb__echo", Arguments: map[string]any{"text": "stopped"}}); err == nil {
 		t.Error("a server disabled while the gateway ran still answered")
 	}
+	// Back without the client listing: it hears of the change, as a client
+	// that lists only when told would.
+	changes := obs.ToolsChanged()
 	e.run("enable", "wb")
-	testenv.WaitFor(t, "wb back in the running gateway", func() bool { return hasWB(testenv.ToolNames(t, cs)) })
+	testenv.WaitFor(t, "wb started and announced", func() bool { return obs.ToolsChanged() > changes && len(e.containers(cli)) == 2 })
+	if !hasWB(testenv.ToolNames(t, cs)) {
+		t.Error("wb enabled again is not listed")
+	}
 	if got := testenv.Text(testenv.Call(t, cs, "wb__echo", map[string]any{"text": "again"})); got != "echo: again" {
 		t.Errorf("wb enabled again: %q", got)
 	}

@@ -20,7 +20,7 @@ func newToggleCommand(a *app, enable bool) *cobra.Command {
 		Long: short + `.
 Servers are off until enabled; the tools of an enabled server are shown
 unless disabled. Running gateways follow within seconds: a tool is hidden
-or shown, a server disabled stops and one enabled again may start. A gateway
+or shown, a server disabled stops and one enabled again starts. A gateway
 serves only the servers it started with: one enabled since joins at its
 restart.`,
 		Args: cobra.MinimumNArgs(1),

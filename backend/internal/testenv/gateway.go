@@ -77,6 +77,13 @@ func (o *Observer) client(roots ...string) *mcp.Client {
 	return c
 }
 
+// ToolsChanged is how many tool list changes were announced.
+func (o *Observer) ToolsChanged() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.toolsChanged
+}
+
 // LogCount is how many log messages arrived from logger.
 func (o *Observer) LogCount(logger string) int {
 	o.mu.Lock()
