@@ -38,7 +38,7 @@ type Engine struct {
 	instance *instance // taken on first launch
 
 	closeOnce sync.Once
-	closed    chan struct{} // ends retries of removals (removeLater)
+	closed    chan struct{} // ends retries of removals (removeEventually)
 
 	helperMu   sync.Mutex
 	helperPath string // static Linux bulkhead binary for helper containers

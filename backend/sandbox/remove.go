@@ -10,13 +10,9 @@ import (
 
 // remove deletes a container, whatever its state; one already gone or
 // already being removed is not an error. One the engine could not remove
-// is tried again until it goes (see removeLater).
+// is tried again until it goes (see removeEventually).
 func (e *Engine) remove(ctx context.Context, id string) error {
-	err := e.removeContainer(ctx, id)
-	if err != nil {
-		e.removeLater(func(ctx context.Context) error { return e.removeContainer(ctx, id) })
-	}
-	return err
+	return e.removeEventually(ctx, func(ctx context.Context) error { return e.removeContainer(ctx, id) })
 }
 
 func (e *Engine) removeContainer(ctx context.Context, id string) error {
@@ -29,11 +25,7 @@ func (e *Engine) removeContainer(ctx context.Context, id string) error {
 
 // removeNetwork deletes a network, trying again later as remove does.
 func (e *Engine) removeNetwork(ctx context.Context, name string) error {
-	err := e.removeNetworkNow(ctx, name)
-	if err != nil {
-		e.removeLater(func(ctx context.Context) error { return e.removeNetworkNow(ctx, name) })
-	}
-	return err
+	return e.removeEventually(ctx, func(ctx context.Context) error { return e.removeNetworkNow(ctx, name) })
 }
 
 func (e *Engine) removeNetworkNow(ctx context.Context, name string) error {
@@ -47,12 +39,17 @@ func (e *Engine) removeNetworkNow(ctx context.Context, name string) error {
 // retryRemoveMax caps the wait between attempts to remove a leftover.
 const retryRemoveMax = 30 * time.Second
 
-// removeLater keeps asking until removal succeeds or the engine is closed.
-// A removal fails when the engine is away, restarting or shutting down;
-// what it left would otherwise stay until a later Bulkhead process reaps
-// it, and every leftover network holds one of the engine's few address
-// pools.
-func (e *Engine) removeLater(remove func(context.Context) error) {
+// removeEventually removes now and reports how that went; on failure it
+// keeps asking in the background until removal succeeds or the engine is
+// closed. A removal fails when the engine is away, restarting or shutting
+// down; what it left would otherwise stay until a later Bulkhead process
+// reaps it, and every leftover network holds one of the engine's few
+// address pools.
+func (e *Engine) removeEventually(ctx context.Context, remove func(context.Context) error) error {
+	err := remove(ctx)
+	if err == nil {
+		return nil
+	}
 	go func() {
 		for delay := time.Second; ; delay = min(2*delay, retryRemoveMax) {
 			select {
@@ -68,4 +65,5 @@ func (e *Engine) removeLater(remove func(context.Context) error) {
 			}
 		}
 	}()
+	return err
 }
