@@ -121,20 +121,6 @@ func TestServersComeBackAfterAnEngineRestart(t *testing.T) {
 	}
 }
 
-// networks lists the names of this home's networks.
-func (e *env) networks(cli *client.Client) []string {
-	e.t.Helper()
-	res, err := cli.NetworkList(context.Background(), client.NetworkListOptions{Filters: client.Filters{}.Add("label", sandbox.LabelHome+"="+sandbox.HomeID(e.home))})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var names []string
-	for _, n := range res.Items {
-		names = append(names, n.Name)
-	}
-	return names
-}
-
 // running lists the IDs of this home's running containers.
 func (e *env) running(cli *client.Client) []string {
 	e.t.Helper()

@@ -263,9 +263,8 @@ func TestHTTPServerBehindTheShippedBinary(t *testing.T) {
 	cs.Close()
 	cmd.Wait()
 	e.requireNoContainers(cli)
-	nets, err := cli.NetworkList(context.Background(), client.NetworkListOptions{Filters: client.Filters{}.Add("label", sandbox.LabelHome+"="+sandbox.HomeID(e.home))})
-	if err != nil || len(nets.Items) != 0 {
-		t.Errorf("networks left behind: %v %+v", err, nets.Items)
+	if nets := e.networks(cli); len(nets) != 0 {
+		t.Errorf("networks left behind: %v", nets)
 	}
 }
 

@@ -111,6 +111,20 @@ func (e *env) containers(cli *client.Client) []string {
 	return names
 }
 
+// networks lists the names of this home's networks.
+func (e *env) networks(cli *client.Client) []string {
+	e.t.Helper()
+	res, err := cli.NetworkList(context.Background(), client.NetworkListOptions{Filters: client.Filters{}.Add("label", sandbox.LabelHome+"="+sandbox.HomeID(e.home))})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var names []string
+	for _, n := range res.Items {
+		names = append(names, n.Name)
+	}
+	return names
+}
+
 func (e *env) requireNoContainers(cli *client.Client) {
 	e.t.Helper()
 	if left := e.containers(cli); len(left) > 0 {
