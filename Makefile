@@ -45,8 +45,9 @@ fuzz: ## run every fuzz target for FUZZTIME (20000 inputs, about 10 s each); wha
 	@for t in $(FUZZ); do pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($(FUZZTIME))"; \
 	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./backend/$$pkg || exit 1; done
 
-lint: ## gofmt, go vet and staticcheck
+lint: ## gofmt, go vet, staticcheck and go mod tidy -diff
 	@out=$$(gofmt -l backend testdata ui/embed.go); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
 	$(GO) vet -tags faults $(PKGS)
 	$(GO) tool staticcheck -tags faults $(PKGS)
 

@@ -40,6 +40,8 @@ type ImagePin struct {
 	RepoDigest string    `json:"repoDigest,omitempty"`
 	ApprovedAt time.Time `json:"approvedAt"`
 	ApprovedBy string    `json:"approvedBy"`
+	// Volumes the image declares; each runs as an empty temporary directory.
+	Volumes []string `json:"volumes,omitempty"`
 }
 
 // serversMark changes when what listServers shows of running servers does:
@@ -110,7 +112,7 @@ func (a *API) listServers(c *gin.Context) {
 		s.Changed = s.Withheld > 0
 		for _, p := range pins {
 			if p.Server == e.Name {
-				s.Pin = &ImagePin{ID: p.ID, RepoDigest: p.RepoDigest, ApprovedAt: p.ApprovedAt, ApprovedBy: p.ApprovedBy}
+				s.Pin = &ImagePin{ID: p.ID, RepoDigest: p.RepoDigest, ApprovedAt: p.ApprovedAt, ApprovedBy: p.ApprovedBy, Volumes: p.Volumes}
 			}
 		}
 		out = append(out, s)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
+	"slices"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/distribution/reference"
@@ -20,6 +22,9 @@ type Image struct {
 	// RepoDigest is the registry manifest digest (name@sha256:...) when the
 	// image came from a registry; empty for images built or loaded locally.
 	RepoDigest string `json:"repoDigest,omitempty"`
+	// Volumes are the paths the image declares as volumes, cleaned and
+	// sorted; each gets an empty temporary directory (scratchSpace).
+	Volumes []string `json:"volumes,omitempty"`
 }
 
 // PullPolicy says when ResolveImage may pull.
@@ -64,7 +69,15 @@ func (e *Engine) inspectImage(ctx context.Context, ref string) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
-	return Image{Ref: ref, ID: res.ID, RepoDigest: repoDigestFor(ref, res.RepoDigests)}, nil
+	img := Image{Ref: ref, ID: res.ID, RepoDigest: repoDigestFor(ref, res.RepoDigests)}
+	if res.Config != nil {
+		for v := range res.Config.Volumes {
+			img.Volumes = append(img.Volumes, path.Clean("/"+v))
+		}
+		slices.Sort(img.Volumes)
+		img.Volumes = slices.Compact(img.Volumes)
+	}
+	return img, nil
 }
 
 // repoDigestFor picks the registry digest that belongs to ref's repository.

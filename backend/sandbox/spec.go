@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"path"
 	"slices"
-	"strconv"
+	"strings"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
@@ -135,12 +136,14 @@ func containerConfig(s Spec, labels map[string]string, p placement) (*container.
 	}
 	yes := true
 	pids := s.Pids
+	uid, gid := runAs(s.User)
+	cfg.User = uid + ":" + gid
 	host := &container.HostConfig{
 		NetworkMode:    "none",
 		ReadonlyRootfs: true,
-		Tmpfs:          map[string]string{"/tmp": "rw,noexec,nosuid,nodev,mode=1777,size=" + strconv.FormatInt(s.Tmpfs, 10)},
+		Tmpfs:          scratchSpace(s, uid, gid),
 		CapDrop:        []string{"ALL"},
-		SecurityOpt:    []string{"no-new-privileges:true"},
+		SecurityOpt:    []string{"no-new-privileges:true", "seccomp=" + seccompProfile()},
 		Privileged:     false,
 		Init:           &yes,
 		// PidMode, UTSMode and UsernsMode stay empty: own namespaces, none
@@ -176,4 +179,34 @@ func containerConfig(s Spec, labels map[string]string, p placement) (*container.
 		})
 	}
 	return cfg, host, nets
+}
+
+// runAs is the user and group a container runs as. The group is always
+// stated: given a uid alone, the engine would take the group (root's when
+// the image has no passwd entry) and supplementary groups from the image's
+// own /etc/passwd and /etc/group. Validation keeps both non-zero.
+func runAs(user string) (uid, gid string) {
+	uid, gid, ok := strings.Cut(user, ":")
+	if !ok {
+		gid = uid
+	}
+	return uid, gid
+}
+
+// scratchSpace is the sandbox's writable places: /tmp, and an empty
+// temporary directory over every volume the image declares, which the
+// engine would otherwise make a writable, executable volume on the host's
+// disk. Each is owned by the server's user, as the engine keeps the mode of
+// a directory the image has there (often root's 0755), and is size-limited
+// and noexec. A volume a grant mounts over is the grant's.
+func scratchSpace(s Spec, uid, gid string) map[string]string {
+	opts := fmt.Sprintf("rw,noexec,nosuid,nodev,mode=1777,uid=%s,gid=%s,size=%d", uid, gid, s.Tmpfs)
+	space := map[string]string{"/tmp": opts}
+	for _, v := range s.Image.Volumes {
+		if slices.ContainsFunc(s.Mounts, func(m Mount) bool { return path.Clean(m.Container) == v }) {
+			continue
+		}
+		space[v] = opts
+	}
+	return space
 }

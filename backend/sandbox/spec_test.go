@@ -92,3 +92,53 @@ func TestEngineWarningsRefuseTheLaunch(t *testing.T) {
 		t.Errorf("warning: %v", err)
 	}
 }
+
+// TestSeccompProfileRefusesUnixSockets reads the profile every sandbox
+// gets: Docker's default, with no rule that lets socket(2) make a unix
+// socket, no socketcall(2), and socket pairs of stream or seqpacket type only.
+func TestSeccompProfileRefusesUnixSockets(t *testing.T) {
+	var p struct {
+		DefaultAction string `json:"defaultAction"`
+		Syscalls      []struct {
+			Names  []string `json:"names"`
+			Action string   `json:"action"`
+			Args   []struct {
+				Index    uint   `json:"index"`
+				Value    uint64 `json:"value"`
+				ValueTwo uint64 `json:"valueTwo"`
+				Op       string `json:"op"`
+			} `json:"args"`
+		} `json:"syscalls"`
+	}
+	if err := json.Unmarshal([]byte(seccompProfile()), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.DefaultAction != "SCMP_ACT_ERRNO" {
+		t.Fatalf("default action %s: the profile must refuse what it does not list", p.DefaultAction)
+	}
+	sockets, pairs := 0, 0
+	for _, s := range p.Syscalls {
+		if s.Action != "SCMP_ACT_ALLOW" {
+			continue
+		}
+		for _, n := range s.Names {
+			switch n {
+			case "socketcall":
+				t.Errorf("socketcall is allowed: its arguments are out of seccomp's sight")
+			case "socket":
+				sockets++
+				if len(s.Args) != 1 || s.Args[0].Index != 0 || s.Args[0].Op != "SCMP_CMP_EQ" || s.Args[0].Value == 1 {
+					t.Errorf("socket allowed by %+v: want one family at a time, never AF_UNIX", s.Args)
+				}
+			case "socketpair":
+				pairs++
+				if len(s.Args) != 1 || s.Args[0].Op != "SCMP_CMP_MASKED_EQ" || s.Args[0].Value != 0xf || (s.Args[0].ValueTwo != 1 && s.Args[0].ValueTwo != 5) {
+					t.Errorf("socketpair allowed by %+v: want stream or seqpacket only", s.Args)
+				}
+			}
+		}
+	}
+	if sockets < 2 || pairs != 2 {
+		t.Errorf("%d socket rules and %d socketpair rules: the network families or socket pairs are gone", sockets, pairs)
+	}
+}

@@ -26,13 +26,16 @@ type Image struct {
 	Entrypoint []string
 	Cmd        []string
 	Labels     map[string]string
+	// Volumes are the paths the image declares as volumes (VOLUME).
+	Volumes []string
 }
 
-// File is one regular file of an image, owned by root.
+// File is one regular file, or directory, of an image, owned by root.
 type File struct {
 	Path string // relative to /
 	Data []byte
 	Mode int64
+	Dir  bool
 }
 
 // Load assembles img and loads it into the engine under img.Ref,
@@ -50,7 +53,7 @@ func Load(ctx context.Context, cli *client.Client, img Image) (string, error) {
 		"Config": "config.json", "RepoTags": []string{img.Ref}, "Layers": []string{"layer.tar"},
 	}})
 	archive, err := tarOf(func(tw *tar.Writer) error {
-		for _, f := range []File{{"layer.tar", layer, 0o644}, {"config.json", config, 0o644}, {"manifest.json", manifest, 0o644}} {
+		for _, f := range []File{{Path: "layer.tar", Data: layer, Mode: 0o644}, {Path: "config.json", Data: config, Mode: 0o644}, {Path: "manifest.json", Data: manifest, Mode: 0o644}} {
 			if err := addFile(tw, f.Path, f.Data, f.Mode); err != nil {
 				return err
 			}
@@ -75,6 +78,12 @@ func Load(ctx context.Context, cli *client.Client, img Image) (string, error) {
 func (img Image) Assemble() (layer, config []byte, err error) {
 	layer, err = tarOf(func(tw *tar.Writer) error {
 		for _, f := range img.Files {
+			if f.Dir {
+				if err := tw.WriteHeader(&tar.Header{Name: f.Path + "/", Mode: f.Mode, Typeflag: tar.TypeDir}); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := addFile(tw, f.Path, f.Data, f.Mode); err != nil {
 				return err
 			}
@@ -84,15 +93,19 @@ func (img Image) Assemble() (layer, config []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	runConfig := map[string]any{"Entrypoint": img.Entrypoint, "Cmd": img.Cmd, "Labels": img.Labels}
+	if len(img.Volumes) > 0 {
+		volumes := map[string]struct{}{}
+		for _, v := range img.Volumes {
+			volumes[v] = struct{}{}
+		}
+		runConfig["Volumes"] = volumes
+	}
 	config, err = json.Marshal(map[string]any{
 		"architecture": runtime.GOARCH,
 		"os":           "linux",
-		"config": map[string]any{
-			"Entrypoint": img.Entrypoint,
-			"Cmd":        img.Cmd,
-			"Labels":     img.Labels,
-		},
-		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{digestOf(layer)}},
+		"config":       runConfig,
+		"rootfs":       map[string]any{"type": "layers", "diff_ids": []string{digestOf(layer)}},
 	})
 	return layer, config, err
 }

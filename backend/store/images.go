@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -14,16 +16,20 @@ type ImagePin struct {
 	ID         string // the engine's image ID (sha256 of the image config)
 	RepoDigest string // the registry manifest digest, when the image came from one
 	ApprovedAt time.Time
-	ApprovedBy string // "first use" or who approved a change
+	ApprovedBy string   // "first use" or who approved a change
+	Volumes    []string // the paths the image declares as volumes
 }
 
-const pinColumns = `server, image_ref, image_id, repo_digest, approved_at, approved_by`
+const pinColumns = `server, image_ref, image_id, repo_digest, approved_at, approved_by, volumes`
 
 func scanPin(row interface{ Scan(...any) error }) (ImagePin, error) {
 	var p ImagePin
-	var at string
-	if err := row.Scan(&p.Server, &p.Ref, &p.ID, &p.RepoDigest, &at, &p.ApprovedBy); err != nil {
+	var at, volumes string
+	if err := row.Scan(&p.Server, &p.Ref, &p.ID, &p.RepoDigest, &at, &p.ApprovedBy, &volumes); err != nil {
 		return ImagePin{}, err
+	}
+	if err := json.Unmarshal([]byte(volumes), &p.Volumes); err != nil {
+		return ImagePin{}, fmt.Errorf("image pin of %s: volumes: %w", p.Server, err)
 	}
 	var err error
 	p.ApprovedAt, err = time.Parse(time.RFC3339Nano, at)
@@ -62,9 +68,11 @@ func (s *Store) SaveImagePin(ctx context.Context, p ImagePin) error {
 	if p.ApprovedAt.IsZero() {
 		p.ApprovedAt = time.Now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO image_pins (`+pinColumns+`) VALUES (?, ?, ?, ?, ?, ?)
+	volumes, _ := json.Marshal(append([]string{}, p.Volumes...))
+	_, err := s.db.ExecContext(ctx, `INSERT INTO image_pins (`+pinColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (server) DO UPDATE SET image_ref = excluded.image_ref, image_id = excluded.image_id,
-			repo_digest = excluded.repo_digest, approved_at = excluded.approved_at, approved_by = excluded.approved_by`,
-		p.Server, p.Ref, p.ID, p.RepoDigest, p.ApprovedAt.UTC().Format(time.RFC3339Nano), p.ApprovedBy)
+			repo_digest = excluded.repo_digest, approved_at = excluded.approved_at, approved_by = excluded.approved_by,
+			volumes = excluded.volumes`,
+		p.Server, p.Ref, p.ID, p.RepoDigest, p.ApprovedAt.UTC().Format(time.RFC3339Nano), p.ApprovedBy, string(volumes))
 	return err
 }

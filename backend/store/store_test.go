@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -97,12 +98,12 @@ func TestImagePinRoundTrip(t *testing.T) {
 		t.Fatalf("missing pin: got %v, want ErrNotFound", err)
 	}
 	at := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
-	want := ImagePin{Server: "time", Ref: "mcp/time:latest", ID: "sha256:aaa", RepoDigest: "mcp/time@sha256:bbb", ApprovedAt: at, ApprovedBy: "first use"}
+	want := ImagePin{Server: "time", Ref: "mcp/time:latest", ID: "sha256:aaa", RepoDigest: "mcp/time@sha256:bbb", ApprovedAt: at, ApprovedBy: "first use", Volumes: []string{"/data", "/etc"}}
 	if err := s.SaveImagePin(ctx, want); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.ImagePin(ctx, "time")
-	if err != nil || got != want {
+	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("pin = %+v, %v; want %+v", got, err, want)
 	}
 	want.ID, want.ApprovedBy = "sha256:ccc", "user"
@@ -111,7 +112,7 @@ func TestImagePinRoundTrip(t *testing.T) {
 	}
 	s.SaveImagePin(ctx, ImagePin{Server: "a", Ref: "x:1", ID: "sha256:ddd", ApprovedBy: "first use"})
 	pins, err := s.ImagePins(ctx)
-	if err != nil || len(pins) != 2 || pins[0].Server != "a" || pins[1] != want {
+	if err != nil || len(pins) != 2 || pins[0].Server != "a" || !reflect.DeepEqual(pins[1], want) {
 		t.Errorf("pins = %+v, %v", pins, err)
 	}
 }

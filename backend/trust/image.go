@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
@@ -40,6 +41,12 @@ func CheckImage(ctx context.Context, st *store.Store, server string, img sandbox
 	if pin.ID != img.ID {
 		return &ImageChangedError{Server: server, Approved: pin, Now: img}
 	}
+	if !slices.Equal(pin.Volumes, img.Volumes) {
+		// Pinned before volumes were recorded: the same image, so the same
+		// volumes, now shown beside the pin.
+		pin.Volumes = img.Volumes
+		return st.SaveImagePin(ctx, pin)
+	}
 	return nil
 }
 
@@ -54,5 +61,5 @@ func ApproveImage(ctx context.Context, st *store.Store, server string, img sandb
 }
 
 func pinOf(server string, img sandbox.Image, by string) store.ImagePin {
-	return store.ImagePin{Server: server, Ref: img.Ref, ID: img.ID, RepoDigest: img.RepoDigest, ApprovedBy: by}
+	return store.ImagePin{Server: server, Ref: img.Ref, ID: img.ID, RepoDigest: img.RepoDigest, ApprovedBy: by, Volumes: img.Volumes}
 }

@@ -63,3 +63,23 @@ func TestImagePinningTrustsFirstUseThenBlocksChanges(t *testing.T) {
 		t.Errorf("another server's first use: %v", err)
 	}
 }
+
+// TestImagePinShowsTheImagesVolumes records the volumes an image declares
+// with its pin, also for a pin taken before they were recorded.
+func TestImagePinShowsTheImagesVolumes(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "bulkhead.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	img := sandbox.Image{Ref: "vol:1", ID: "sha256:111", Volumes: []string{"/data", "/etc"}}
+	st.SaveImagePin(ctx, store.ImagePin{Server: "v", Ref: img.Ref, ID: img.ID, ApprovedBy: "someone"}) // an older pin
+	if err := CheckImage(ctx, st, "v", img); err != nil {
+		t.Fatal(err)
+	}
+	pin, _ := st.ImagePin(ctx, "v")
+	if strings.Join(pin.Volumes, " ") != "/data /etc" || pin.ApprovedBy != "someone" {
+		t.Errorf("pin = %+v, want the volumes recorded and the approval kept", pin)
+	}
+}

@@ -37,9 +37,10 @@ function Grants({ server: s }: { server: Server }) {
     ["Image", `${s.image}${s.imagePin ? ` pinned to ${s.imagePin.repoDigest || s.imagePin.id} (approved by ${s.imagePin.approvedBy}, ${when(s.imagePin.approvedAt)})` : " (pinned at first start)"}`],
     ["Network", Array.isArray(p.network) ? `only ${p.network.join(", ")}, through the egress proxy` : "none"],
     ["Host files", p.mounts?.length ? p.mounts.map((m) => `${m.host} → ${m.container} (${m.write ? "read-write" : "read-only"})`).join("; ") : "none"],
+    ["Image volumes", s.imagePin?.volumes?.length ? `${s.imagePin.volumes.join(", ")}: each an empty temporary folder (no programs run from it, ${Math.round(p.tmpfs / (1 << 20))} MiB at most), never the host's disk` : "none"],
     ["Limits", `${p.cpu} CPU, ${Math.round(p.memory / (1 << 20))} MiB memory, ${p.pids} processes`],
     ["Secrets", s.secrets?.length ? s.secrets.join(", ") : "none"],
-    ["Always", "read-only root, no capabilities, non-root user, no new privileges"],
+    ["Always", "read-only root, no capabilities, non-root user and group, no new privileges, no unix sockets"],
     ["Source", s.verified ? "Bulkhead's built-in catalog (verified)" : "your catalog file (unverified)"],
   ];
   return (

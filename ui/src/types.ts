@@ -22,6 +22,7 @@ export interface Server {
     cpu: number;
     memory: number;
     pids: number;
+    tmpfs: number;
   };
   verified: boolean;
   enabled: boolean;
@@ -29,7 +30,7 @@ export interface Server {
   blocked?: string;
   withheld: number;
   changed: boolean;
-  imagePin?: { id: string; repoDigest?: string; approvedAt: string; approvedBy: string };
+  imagePin?: { id: string; repoDigest?: string; approvedAt: string; approvedBy: string; volumes?: string[] };
   sandboxes: Sandbox[];
 }
 

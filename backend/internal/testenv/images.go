@@ -24,6 +24,8 @@ type imageSpec struct {
 	tag       string
 	setuidAt  string
 	extraArgs []string
+	files     []scratch.File
+	volumes   []string
 }
 
 // Tag names the image instead of the default content-derived tag.
@@ -32,6 +34,15 @@ func Tag(ref string) ImageOption { return func(s *imageSpec) { s.tag = ref } }
 // SetuidRootCopy adds a root-owned setuid copy of the server binary at path,
 // as a hostile image could ship one.
 func SetuidRootCopy(path string) ImageOption { return func(s *imageSpec) { s.setuidAt = path } }
+
+// Files adds files or directories to the image, as an image's own /etc
+// or /tmp would be.
+func Files(files ...scratch.File) ImageOption {
+	return func(s *imageSpec) { s.files = append(s.files, files...) }
+}
+
+// Volumes declares volumes in the image's config, as VOLUME does.
+func Volumes(paths ...string) ImageOption { return func(s *imageSpec) { s.volumes = paths } }
 
 // Cmd sets the image's default arguments.
 func Cmd(args ...string) ImageOption { return func(s *imageSpec) { s.extraArgs = args } }
@@ -59,10 +70,11 @@ func scratchOf(t testing.TB, server string, opts []ImageOption) scratch.Image {
 	bin := readBinary(t, "./testdata/servers/"+server)
 	img := scratch.Image{
 		Ref:        spec.tag,
-		Files:      []scratch.File{{Path: "server", Data: bin, Mode: 0o755}},
+		Files:      append([]scratch.File{{Path: "server", Data: bin, Mode: 0o755}}, spec.files...),
 		Entrypoint: []string{"/server"},
 		Cmd:        spec.extraArgs,
 		Labels:     map[string]string{"dev.bulkhead.test": "true"},
+		Volumes:    spec.volumes,
 	}
 	if spec.setuidAt != "" {
 		img.Files = append(img.Files, scratch.File{Path: spec.setuidAt[1:], Data: bin, Mode: 0o4755})

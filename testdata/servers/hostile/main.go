@@ -4,9 +4,10 @@
 //
 // Its tool "escape" runs every attempt. The other modes are helpers it runs
 // as child processes: sleep, hog (allocate memory), forkbomb, euid (print the
-// effective uid, used through a setuid-root copy of this binary) and
-// probe-net and probe-dns (one TCP dial, one direct DNS query: positive
-// controls outside the sandbox).
+// effective uid, used through a setuid-root copy of this binary), and
+// probe-net, probe-dns, groups and unix (one TCP dial, one direct DNS query,
+// the groups it runs with, unix sockets reached: positive controls outside
+// the sandbox).
 package main
 
 import (
@@ -43,6 +44,12 @@ type escapeIn struct {
 	Fetch     []string `json:"fetch,omitempty" jsonschema:"URLs to GET the usual way: through the proxy the environment names"`
 	Read      []string `json:"read,omitempty" jsonschema:"files to try to read"`
 	DNSServer string   `json:"dnsServer,omitempty" jsonschema:"host:port of a DNS server to send the name to directly over UDP"`
+	// Unix sockets to reach: each by connect, and by a datagram sent from
+	// a socket pair (which needs no socket(2) of its own).
+	Unix []string `json:"unix,omitempty" jsonschema:"paths of unix sockets to try to reach"`
+	// Directories to plant this binary in and run it from, and to fill.
+	Plant   []string `json:"plant,omitempty" jsonschema:"directories to write this binary into and run it from"`
+	FillMiB int      `json:"fillMiB,omitempty" jsonschema:"MiB to try to write into each plant directory"`
 }
 
 type report struct {
@@ -72,6 +79,7 @@ func escape(ctx context.Context, in escapeIn) map[string]Attempt {
 	r := map[string]Attempt{}
 	r["identity"] = Attempt{Worked: os.Getuid() == 0 || os.Getgid() == 0,
 		Detail: fmt.Sprintf("uid=%d gid=%d euid=%d", os.Getuid(), os.Getgid(), os.Geteuid())}
+	r["groups"] = groups()
 	r["write_root"] = result(os.WriteFile("/escaped", []byte("x"), 0o644))
 	r["write_tmp"] = result(os.WriteFile("/tmp/probe", []byte("x"), 0o644)) // control
 	r["exec_tmp"] = execFromTmp()
@@ -104,7 +112,90 @@ func escape(ctx context.Context, in escapeIn) map[string]Attempt {
 	if in.DNSServer != "" {
 		r["dns_direct"] = lookupAt(ctx, in.DNSServer, in.Name)
 	}
+	for _, p := range in.Unix {
+		r["unix "+p] = unixConnect(p)
+		r["unixgram "+p] = unixDatagram(p)
+	}
+	for _, d := range in.Plant {
+		r["plant "+d] = plant(d)
+		if in.FillMiB > 0 {
+			r["fill "+d] = fill(d, in.FillMiB)
+		}
+	}
 	return r
+}
+
+// groups reports the supplementary groups: any beyond the process's own
+// group, or root's, is a group nobody gave it.
+func groups() Attempt {
+	gs, err := os.Getgroups()
+	if err != nil {
+		return result(err)
+	}
+	worked := false
+	for _, g := range gs {
+		worked = worked || g == 0 || g != os.Getgid()
+	}
+	return Attempt{Worked: worked, Detail: fmt.Sprintf("gid=%d groups=%v", os.Getgid(), gs)}
+}
+
+func unixConnect(path string) Attempt {
+	c, err := net.DialTimeout("unix", path, 3*time.Second)
+	if err != nil {
+		return result(err)
+	}
+	defer c.Close()
+	_, err = c.Write([]byte("hostile was here\n"))
+	return Attempt{Worked: err == nil, Detail: "connected to " + path}
+}
+
+// unixDatagram sends to a datagram socket by address from one end of a
+// socket pair: a way to a host socket without socket(2).
+func unixDatagram(path string) Attempt {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_DGRAM, 0)
+	if err != nil {
+		return Attempt{Detail: "socketpair: " + err.Error()}
+	}
+	defer syscall.Close(fds[0])
+	defer syscall.Close(fds[1])
+	err = syscall.Sendto(fds[0], []byte("hostile was here\n"), 0, &syscall.SockaddrUnix{Name: path})
+	if err != nil {
+		return Attempt{Detail: "sendto: " + err.Error()}
+	}
+	return Attempt{Worked: true, Detail: "sent a datagram to " + path}
+}
+
+// plant writes a copy of this binary into dir and runs it.
+func plant(dir string) Attempt {
+	self, err := os.ReadFile("/proc/self/exe")
+	if err != nil {
+		return Attempt{Detail: "read self: " + err.Error()}
+	}
+	p := dir + "/planted"
+	if err := os.WriteFile(p, self, 0o755); err != nil {
+		return Attempt{Detail: "write: " + err.Error()}
+	}
+	if err := exec.Command(p, "euid").Run(); err != nil {
+		return Attempt{Detail: "run: " + err.Error()}
+	}
+	return Attempt{Worked: true, Detail: "ran " + p}
+}
+
+// fill writes up to mib MiB into dir and reports how much it could.
+func fill(dir string, mib int) Attempt {
+	f, err := os.Create(dir + "/fill")
+	if err != nil {
+		return Attempt{Detail: "create: " + err.Error()}
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	chunk := make([]byte, 1<<20)
+	for i := 0; i < mib; i++ {
+		if _, err := f.Write(chunk); err != nil {
+			return Attempt{Detail: fmt.Sprintf("wrote %d MiB: %v", i, err)}
+		}
+	}
+	return Attempt{Worked: true, Detail: fmt.Sprintf("wrote %d MiB", mib)}
 }
 
 // fetch GETs a URL with Go's default client, which honours HTTP(S)_PROXY.
@@ -307,6 +398,15 @@ func helper(mode string, args []string) {
 		arg, _ = strconv.Atoi(args[0])
 	}
 	switch mode {
+	case "groups": // print the groups the process runs with
+		fmt.Println(groups().Detail)
+	case "unix": // PATH...: each socket by connect and by datagram, one JSON attempt a line
+		for _, p := range args {
+			for _, a := range []Attempt{unixConnect(p), unixDatagram(p)} {
+				b, _ := json.Marshal(a)
+				fmt.Println(string(b))
+			}
+		}
 	case "sleep":
 		time.Sleep(time.Duration(arg) * time.Second)
 	case "euid":
