@@ -18,6 +18,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 	"github.com/bulkhead-dev/bulkhead/backend/egress"
 )
 
@@ -121,6 +122,11 @@ func (e *Engine) Client() *client.Client { return e.cli }
 
 // Host describes the machine mounts are checked against.
 func (e *Engine) Host() Host { return e.host }
+
+// ShareWrites tells the engine what every entry of the catalog may write,
+// so that no grant inside another's writable directory is mounted. Call it
+// before launching.
+func (e *Engine) ShareWrites(entries []catalog.Entry) { e.host.Writable = WriteGrants(entries, e.host) }
 
 // Close releases the client and this process's instance lock.
 func (e *Engine) Close() error {

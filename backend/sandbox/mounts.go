@@ -17,6 +17,9 @@ type Host struct {
 	UserHome     string // the user's home directory; ~ expands to it
 	StateDir     string // Bulkhead's own state, never shared
 	EngineSocket string // the engine's unix socket, if it has one
+	// Writable are the directories sandboxes may write: a grant inside one
+	// could be swapped by that server before this one starts.
+	Writable []WriteGrant
 }
 
 // Mount is a granted host path after checks: Host is the resolved path.
@@ -74,13 +77,11 @@ func (h Host) protectedPaths() []protected {
 
 // resolveMount expands ~, follows symlinks and refuses protected locations,
 // checking both the path as written and where it leads. The resolved path is
-// what gets mounted, so a symlink swapped later is not followed again.
+// what gets mounted, so a symlink swapped later is not followed again; and
+// a path others could change before the engine mounts it is refused
+// (checkStable), as is one inside what a sandbox may write (Host.Writable).
 func resolveMount(m catalog.Mount, h Host) (Mount, error) {
-	written := m.Host
-	if written == "~" || strings.HasPrefix(written, "~/") {
-		written = filepath.Join(h.UserHome, strings.TrimPrefix(written, "~"))
-	}
-	written = filepath.Clean(written)
+	written := expandHome(m.Host, h)
 	if !filepath.IsAbs(written) {
 		return Mount{}, fmt.Errorf("mount host path %s must be absolute", m.Host)
 	}
@@ -104,7 +105,45 @@ func resolveMount(m catalog.Mount, h Host) (Mount, error) {
 	if fi.Mode()&fs.ModeSocket != 0 {
 		return Mount{}, fmt.Errorf("mount host path %s is refused: it is a socket, which would hand the server a host service", m.Host)
 	}
+	if err := checkStable(m.Host, resolved); err != nil {
+		return Mount{}, err
+	}
+	for _, w := range h.Writable {
+		if w.Path != resolved && within(resolved, w.Path) {
+			return Mount{}, fmt.Errorf("mount host path %s is refused: it lies inside %s, which server %q may write, and so could swap it for a link before this server starts; grant the whole of %s, or a folder outside it", m.Host, w.Path, w.Server, w.Path)
+		}
+	}
 	return Mount{Host: resolved, Container: m.Container, Write: m.Write}, nil
+}
+
+// WriteGrant is a host directory a server may write, resolved.
+type WriteGrant struct {
+	Server string
+	Path   string
+}
+
+// WriteGrants resolves the write grants of entries on this machine; those
+// that do not resolve are left out, as they cannot be mounted either.
+func WriteGrants(entries []catalog.Entry, h Host) []WriteGrant {
+	var out []WriteGrant
+	for _, e := range entries {
+		for _, m := range e.Permissions.Mounts {
+			if !m.Write {
+				continue
+			}
+			if p, err := filepath.EvalSymlinks(expandHome(m.Host, h)); err == nil {
+				out = append(out, WriteGrant{Server: e.Name, Path: p})
+			}
+		}
+	}
+	return out
+}
+
+func expandHome(p string, h Host) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		p = filepath.Join(h.UserHome, strings.TrimPrefix(p, "~"))
+	}
+	return filepath.Clean(p)
 }
 
 func (h Host) checkAllowed(written, path string) error {

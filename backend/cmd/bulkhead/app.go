@@ -137,6 +137,9 @@ func (a *app) engine(ctx context.Context) (*sandbox.Engine, error) {
 		}
 		a.eng.UseHelper(helperBinary())
 		a.eng.RestrictImages(admin.Images.Allow)
+		if cat, err := a.catalog(); err == nil {
+			a.eng.ShareWrites(cat.Entries)
+		}
 		if st, err := a.store(ctx); err == nil {
 			a.eng.OnEgress(recordEgress(a, st))
 		}

@@ -89,6 +89,13 @@ func scratchOf(t testing.TB, server string, opts []ImageOption) scratch.Image {
 	return img
 }
 
+// ServerBinary builds testdata/servers/<server> into a static binary and
+// returns its path.
+func ServerBinary(t testing.TB, server string) string {
+	t.Helper()
+	return binaryPath(t, "./testdata/servers/"+server)
+}
+
 // BulkheadBinary builds the bulkhead command, static for Linux, and returns
 // its path: what the helper images run.
 func BulkheadBinary(t testing.TB) string {

@@ -7,7 +7,8 @@
 // effective uid, used through a setuid-root copy of this binary), and
 // probe-net, probe-dns, groups and unix (one TCP dial, one direct DNS query,
 // the groups it runs with, unix sockets reached: positive controls outside
-// the sandbox).
+// the sandbox), ls (what a directory holds) and swap (a folder for a link,
+// racing a launch outside the sandbox).
 package main
 
 import (
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"golang.org/x/sys/unix"
 )
 
 // Attempt is one try: whether it worked, and what the system said.
@@ -398,6 +400,19 @@ func helper(mode string, args []string) {
 		arg, _ = strconv.Atoi(args[0])
 	}
 	switch mode {
+	case "swap": // DIR: exchange DIR/proj and a link to /etc, over and over, until killed
+		os.Symlink("/etc", args[0]+"/evil")
+		for {
+			unix.Renameat2(unix.AT_FDCWD, args[0]+"/proj", unix.AT_FDCWD, args[0]+"/evil", unix.RENAME_EXCHANGE)
+		}
+	case "ls": // DIR: print the names in it, a line each
+		entries, err := os.ReadDir(args[0])
+		if err != nil {
+			fmt.Println("error:", err)
+		}
+		for _, e := range entries {
+			fmt.Println(e.Name())
+		}
 	case "groups": // print the groups the process runs with
 		fmt.Println(groups().Detail)
 	case "unix": // PATH...: each socket by connect and by datagram, one JSON attempt a line
