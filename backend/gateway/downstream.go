@@ -27,7 +27,7 @@ type downstream struct {
 	g       *Gateway
 	name    string
 	backend Backend
-	client  *mcp.Client
+	client  *mcp.Client // made with the downstream, so reading it needs no lock
 
 	flood *floodGate
 
@@ -109,9 +109,6 @@ func (d *downstream) session(ctx context.Context) (*mcp.ClientSession, error) {
 func (d *downstream) start(done chan struct{}) {
 	ctx, cancel := context.WithTimeout(d.g.ctx, startTimeout)
 	defer cancel()
-	if d.client == nil {
-		d.client = d.g.newClient(d)
-	}
 	proc, err := d.backend.Start(ctx)
 	var cs *mcp.ClientSession
 	if err == nil {

@@ -299,9 +299,7 @@ func (g *Gateway) changeSubscription(ctx context.Context, uri string, delta int)
 // asks again, and its question is routed to a client.
 func (g *Gateway) rootsChanged(context.Context, *mcp.RootsListChangedRequest) {
 	for _, d := range g.downs {
-		if d.client != nil {
-			d.client.AddRoots(rootsPlaceholder)
-		}
+		d.client.AddRoots(rootsPlaceholder)
 	}
 }
 

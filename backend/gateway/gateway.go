@@ -142,6 +142,7 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 			return nil, fmt.Errorf("server %q is listed twice", b.Name())
 		}
 		d := &downstream{g: g, name: b.Name(), backend: b, flood: newFloodGate(), off: slices.Contains(opts.Stopped, b.Name())}
+		d.client = g.newClient(d)
 		g.downs = append(g.downs, d)
 		g.byName[d.name] = d
 	}
