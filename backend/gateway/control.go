@@ -58,7 +58,7 @@ func (g *Gateway) StopServer(ctx context.Context, name string) error {
 	d.mu.Lock()
 	d.last = nil
 	d.mu.Unlock()
-	g.publish(d, snapshot{})
+	g.publish(d, snapshot{}, exposed{})
 	g.mu.Lock()
 	d.withheld, d.toolFacts = nil, nil
 	g.mu.Unlock()

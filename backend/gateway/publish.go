@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -40,11 +42,65 @@ type entry struct {
 	match    *uritemplate.Template // templates only
 }
 
-// exposedName joins server and name within the spec's tool-name rules
-// (A-Z a-z 0-9 _ - ., at most 128). A name that had to be changed gets a
-// hash of the original, so two changed names never collide and the result
-// is the same on every run.
-func exposedName(server, sep, name string) string {
+// exposed is what a server's tools and prompts are called upstream, by
+// their names as the server gave them.
+type exposed struct{ tools, prompts map[string]string }
+
+// exposedNames names a snapshot's tools and prompts upstream. Names are
+// worked out over everything the server offers, shown or not, so a name
+// does not move when a person approves or hides another.
+func (snap snapshot) exposedNames(server, sep string) exposed {
+	tools := make([]string, len(snap.tools))
+	for i, t := range snap.tools {
+		tools[i] = t.Name
+	}
+	prompts := make([]string, len(snap.prompts))
+	for i, p := range snap.prompts {
+		prompts[i] = p.Name
+	}
+	return exposed{tools: exposedNames(server, sep, tools), prompts: exposedNames(server, sep, prompts)}
+}
+
+// exposedNames joins server and each name within the spec's tool-name
+// rules (A-Z a-z 0-9 _ - ., at most 128), each exposed name unique. A name
+// that had to be changed gets a hash of the original, so the result is the
+// same on every run; the hash is longer, or numbered, where a shorter one
+// would take a name already taken (a tool could be named like another's
+// hashed form). Names that needed no change keep theirs.
+func exposedNames(server, sep string, names []string) map[string]string {
+	out := make(map[string]string, len(names))
+	taken := map[string]bool{}
+	var changed []string
+	for _, n := range names {
+		clean := cleanName(n)
+		if full := server + sep + clean; clean == n && n != "" && len(full) <= maxNameLen {
+			out[n], taken[full] = full, true
+		} else if _, seen := out[n]; !seen {
+			changed = append(changed, n)
+		}
+	}
+	slices.Sort(changed)
+	changed = slices.Compact(changed)
+	for _, n := range changed {
+		sum := sha256.Sum256([]byte(n))
+		digest := hex.EncodeToString(sum[:])
+		var name string
+		for i := 0; name == "" || taken[name]; i++ {
+			suffix := "_" + digest[:min(len(digest), 8<<i)]
+			if 8<<i > len(digest) {
+				suffix += "_" + strconv.Itoa(i)
+			}
+			name = server + sep + cleanName(n)
+			name = name[:min(len(name), maxNameLen-len(suffix))] + suffix
+		}
+		out[n], taken[name] = name, true
+	}
+	return out
+}
+
+// cleanName replaces every character the spec does not allow in a tool
+// name with an underscore.
+func cleanName(name string) string {
 	var b strings.Builder
 	for _, r := range name {
 		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-.", r)) {
@@ -53,17 +109,12 @@ func exposedName(server, sep, name string) string {
 			b.WriteByte('_')
 		}
 	}
-	out := server + sep + b.String()
-	if b.String() != name || len(out) > maxNameLen || name == "" {
-		sum := sha256.Sum256([]byte(name))
-		suffix := "_" + hex.EncodeToString(sum[:4])
-		out = out[:min(len(out), maxNameLen-len(suffix))] + suffix
-	}
-	return out
+	return b.String()
 }
 
-// publish brings the upstream registries in line with a server's snapshot.
-func (g *Gateway) publish(d *downstream, snap snapshot) {
+// publish brings the upstream registries in line with a server's snapshot,
+// under the names given.
+func (g *Gateway) publish(d *downstream, snap snapshot, names exposed) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s := g.server
@@ -74,14 +125,14 @@ func (g *Gateway) publish(d *downstream, snap snapshot) {
 			continue
 		}
 		up := *t
-		up.Name = exposedName(d.name, g.opts.Separator, t.Name)
+		up.Name = names.tools[t.Name]
 		if e, ok := g.register(d, d.pub.tools, up.Name, t.Name, &up, func() { s.AddTool(&up, g.forwardTool(d, t)) }); ok {
 			next.tools[up.Name] = e
 		}
 	}
 	for _, p := range snap.prompts {
 		up := *p
-		up.Name = exposedName(d.name, g.opts.Separator, p.Name)
+		up.Name = names.prompts[p.Name]
 		if e, ok := g.register(d, d.pub.prompts, up.Name, p.Name, &up, func() { s.AddPrompt(&up, g.forwardPrompt(d, p.Name)) }); ok {
 			next.prompts[up.Name] = e
 		}

@@ -41,14 +41,18 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 	}
 	// Verdicts carry the definitions as the server sent them: what passes is
 	// what is shown.
+	names := snap.exposedNames(d.name, g.opts.Separator)
 	shown := snapshot{resources: snap.resources}
 	withheld := map[string]trust.Verdict{}
 	facts := map[string]toolFacts{}
 	for _, v := range verdicts {
 		if !v.Passes() {
 			g.log.Warn("definition withheld until a person approves it", "server", d.name, "kind", v.Kind, "name", v.Name, "status", v.Status)
-			if v.Kind == store.KindTool || v.Kind == store.KindPrompt {
-				withheld[exposedName(d.name, g.opts.Separator, v.Name)] = v
+			switch v.Kind {
+			case store.KindTool:
+				withheld[names.tools[v.Name]] = v
+			case store.KindPrompt:
+				withheld[names.prompts[v.Name]] = v
 			}
 			continue
 		}
@@ -66,7 +70,7 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 	d.withheld = withheld
 	d.toolFacts = facts
 	g.mu.Unlock()
-	g.publish(d, shown)
+	g.publish(d, shown, names)
 	return nil
 }
 

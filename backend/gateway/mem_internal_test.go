@@ -1,0 +1,77 @@
+package gateway
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/bulkhead-dev/bulkhead/backend/store"
+)
+
+// memBackend runs an in-memory server: one echo tool, and whatever add
+// puts on it.
+type memBackend struct {
+	name string
+	add  func(*mcp.Server)
+}
+
+func (b memBackend) Name() string { return b.name }
+
+func (b memBackend) Start(ctx context.Context) (Process, error) {
+	srv := mcp.NewServer(&mcp.Implementation{Name: b.name, Version: "1"}, nil)
+	mcp.AddTool(srv, &mcp.Tool{Name: "echo", Description: "Echoes its text."}, func(_ context.Context, _ *mcp.CallToolRequest, in struct{ Text string }) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: in.Text}}}, nil, nil
+	})
+	if b.add != nil {
+		b.add(srv)
+	}
+	clientEnd, serverEnd := mcp.NewInMemoryTransports()
+	ss, err := srv.Connect(ctx, serverEnd, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &memProc{ss: ss, transport: clientEnd, done: make(chan struct{})}, nil
+}
+
+type memProc struct {
+	ss        *mcp.ServerSession
+	transport mcp.Transport
+	done      chan struct{}
+	once      sync.Once
+}
+
+func (p *memProc) Transport() mcp.Transport   { return p.transport }
+func (p *memProc) Done() <-chan struct{}      { return p.done }
+func (p *memProc) Err() error                 { return nil }
+func (p *memProc) Stop(context.Context) error { p.once.Do(func() { p.ss.Close(); close(p.done) }); return nil }
+
+// memGateway serves backends through a gateway on a fresh store, with
+// opts, and connects a client to it.
+func memGateway(t *testing.T, opts Options, backends ...Backend) (*Gateway, *mcp.ClientSession) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "bulkhead.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	opts.Store = st
+	g, err := New(backends, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close(context.Background()) })
+	serverEnd, clientEnd := mcp.NewInMemoryTransports()
+	if _, err := g.Server().Connect(ctx, serverEnd, nil); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test-client", Version: "1"}, nil).Connect(ctx, clientEnd, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return g, cs
+}
