@@ -21,7 +21,6 @@ const codeDeclined = -32012
 // toolFacts is what the trust layer knows of a shown tool, for policy.
 type toolFacts struct {
 	approvedByPerson bool // a person approved this version of its definition
-	flagged          bool // the scanner found something in it a person let through
 }
 
 // call is one tools/call on its way through the gateway.
@@ -54,7 +53,7 @@ func (g *Gateway) newCall(d *downstream, t *mcp.Tool, req *mcp.CallToolRequest) 
 	}
 	return call{start: time.Now(), Call: policy.Call{
 		Tool: policy.Tool{Server: d.name, Name: t.Name, Approved: facts.approvedByPerson || g.opts.Verified(d.name),
-			Flagged: facts.flagged, ReadOnly: readOnly, Destructive: destructive},
+			ReadOnly: readOnly, Destructive: destructive},
 		Arguments: args,
 		ArgsHash:  policy.ArgsHash(args),
 		Client:    clientOf(req.Session),
@@ -94,16 +93,16 @@ func (g *Gateway) sessionOf(ss *mcp.ServerSession) string {
 // declined is the error a client gets for a call that was not allowed.
 func declined(d *downstream, tool string, out policy.Outcome) error {
 	var msg string
-	switch out.Decision {
-	case store.Deny:
-		msg = fmt.Sprintf("a person declined this call to tool %q of server %q (held call %d, declined by %s)", tool, d.name, out.ApprovalID, out.DecidedBy)
-	case store.TimedOut:
-		msg = fmt.Sprintf("the call to tool %q of server %q was denied: it waited for a person's approval and %s (held call %d)", tool, d.name, trimBy(out.DecidedBy), out.ApprovalID)
-	case store.Abandoned:
-		msg = fmt.Sprintf("the call to tool %q of server %q was denied: %s (held call %d)", tool, d.name, trimBy(out.DecidedBy), out.ApprovalID)
-	default:
+	switch {
+	case out.ApprovalID == 0: // decided by rule, never held
 		msg = fmt.Sprintf("Bulkhead's policy denies tool %q of server %q (%s); a person can change it with `bulkhead policy set %s/%s allow|ask`",
 			tool, d.name, trimBy(out.DecidedBy), d.name, tool)
+	case out.Decision == store.TimedOut:
+		msg = fmt.Sprintf("the call to tool %q of server %q was denied: it waited for a person's approval and %s (held call %d)", tool, d.name, trimBy(out.DecidedBy), out.ApprovalID)
+	case out.Decision == store.Abandoned:
+		msg = fmt.Sprintf("the call to tool %q of server %q was denied: %s (held call %d)", tool, d.name, trimBy(out.DecidedBy), out.ApprovalID)
+	default:
+		msg = fmt.Sprintf("a person declined this call to tool %q of server %q (held call %d, declined by %s)", tool, d.name, out.ApprovalID, out.DecidedBy)
 	}
 	return &jsonrpc.Error{Code: codeDeclined, Message: msg}
 }

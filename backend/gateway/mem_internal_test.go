@@ -49,8 +49,8 @@ func (p *memProc) Err() error                 { return nil }
 func (p *memProc) Stop(context.Context) error { p.once.Do(func() { p.ss.Close(); close(p.done) }); return nil }
 
 // memGateway serves backends through a gateway on a fresh store, with
-// opts, and connects a client to it.
-func memGateway(t *testing.T, opts Options, backends ...Backend) (*Gateway, *mcp.ClientSession) {
+// the options made for it, and connects a client to it.
+func memGateway(t *testing.T, options func(*store.Store) Options, backends ...Backend) (*Gateway, *mcp.ClientSession) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "bulkhead.db"))
@@ -58,6 +58,10 @@ func memGateway(t *testing.T, opts Options, backends ...Backend) (*Gateway, *mcp
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	var opts Options
+	if options != nil {
+		opts = options(st)
+	}
 	opts.Store = st
 	g, err := New(backends, opts)
 	if err != nil {

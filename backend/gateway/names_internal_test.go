@@ -65,7 +65,7 @@ func TestCollidingExposedNamesAreBothReachable(t *testing.T) {
 			})
 		}
 	}
-	_, cs := memGateway(t, Options{}, memBackend{name: "srv", add: add})
+	_, cs := memGateway(t, nil, memBackend{name: "srv", add: add})
 	ctx := context.Background()
 	res, err := cs.ListTools(ctx, nil)
 	if err != nil {

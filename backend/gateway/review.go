@@ -59,7 +59,7 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 		switch def := v.Value.(type) {
 		case *mcp.Tool:
 			shown.tools = append(shown.tools, def)
-			facts[def.Name] = toolFacts{approvedByPerson: v.ApprovedBy != trust.FirstUse, flagged: scan.Blocks(v.Findings)}
+			facts[def.Name] = toolFacts{approvedByPerson: v.ApprovedBy != trust.FirstUse}
 		case *mcp.Prompt:
 			shown.prompts = append(shown.prompts, def)
 		case *mcp.ResourceTemplate:

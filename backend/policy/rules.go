@@ -43,10 +43,10 @@ type Tool struct {
 	Server string
 	Name   string
 	// Approved: the server is verified, or a person approved this tool's
-	// definition. Only then may annotations soften a default.
-	Approved bool
-	// Flagged: the trust layer found something in its definition.
-	Flagged     bool
+	// definition (whatever the scanner found in it: a flagged definition
+	// reaches clients only once a person approved it). Only then may
+	// annotations soften a default.
+	Approved    bool
 	ReadOnly    bool // annotations.readOnlyHint
 	Destructive bool // annotations.destructiveHint (true when unset, per the spec)
 }
@@ -58,9 +58,9 @@ type Verdict struct {
 }
 
 // Decide applies, in order: the most specific rule a person set (exact
-// arguments, then the tool, then the server), else the defaults (deny a
-// flagged tool; allow a read-only, non-destructive tool of an approved
-// server; ask for everything else); then the administrator's rules, which
+// arguments, then the tool, then the server), else the defaults (allow a
+// read-only, non-destructive tool of an approved server; ask for
+// everything else); then the administrator's rules, which
 // can only make it stricter.
 func Decide(admin Admin, rules []store.Rule, t Tool, argsHash string) Verdict {
 	v := defaultVerdict(t)
@@ -74,10 +74,7 @@ func Decide(admin Admin, rules []store.Rule, t Tool, argsHash string) Verdict {
 }
 
 func defaultVerdict(t Tool) Verdict {
-	switch {
-	case t.Flagged:
-		return Verdict{Deny, "the trust layer flagged its definition; a rule of yours can allow it"}
-	case t.Approved && t.ReadOnly && !t.Destructive:
+	if t.Approved && t.ReadOnly && !t.Destructive {
 		return Verdict{Allow, "a read-only tool of an approved server"}
 	}
 	return Verdict{Ask, "no rule is set for it, so a person decides"}

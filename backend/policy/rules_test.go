@@ -12,7 +12,6 @@ func TestDecide(t *testing.T) {
 	tool := Tool{Server: "fs", Name: "read", Destructive: true}
 	readOnly := Tool{Server: "fs", Name: "read", ReadOnly: true}
 	approvedReadOnly := Tool{Server: "fs", Name: "read", ReadOnly: true, Approved: true}
-	flagged := Tool{Server: "fs", Name: "read", Flagged: true, Approved: true, ReadOnly: true}
 	rule := func(tool, args, action string) store.Rule {
 		return store.Rule{Server: "fs", Tool: tool, ArgsHash: args, Action: action, SetBy: "user me"}
 	}
@@ -31,8 +30,6 @@ func TestDecide(t *testing.T) {
 		{"annotations alone do not soften an unapproved server", noAdmin, nil, readOnly, hash, Ask},
 		{"a read-only tool of an approved server is allowed", noAdmin, nil, approvedReadOnly, hash, Allow},
 		{"a read-only but destructive tool still asks", noAdmin, nil, Tool{Server: "fs", Name: "read", ReadOnly: true, Destructive: true, Approved: true}, hash, Ask},
-		{"a flagged tool is denied", noAdmin, nil, flagged, hash, Deny},
-		{"a person's rule beats a flag", noAdmin, []store.Rule{rule("read", "", "allow")}, flagged, hash, Allow},
 		{"annotations never override a person's ask", noAdmin, []store.Rule{rule("", "", "ask")}, approvedReadOnly, hash, Ask},
 		{"the tool rule beats the server rule", noAdmin, []store.Rule{rule("", "", "deny"), rule("read", "", "allow")}, tool, hash, Allow},
 		{"exact arguments beat the tool rule", noAdmin, []store.Rule{rule("read", "", "deny"), rule("read", hash, "allow")}, tool, hash, Allow},
