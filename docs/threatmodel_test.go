@@ -18,18 +18,20 @@ func TestThreatModelNamesRealTests(t *testing.T) {
 	}
 	defined := map[string]bool{}
 	decl := regexp.MustCompile(`(?m)^func ((?:Test|Fuzz)\w+)\(`)
-	err = filepath.WalkDir("../backend", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+	for _, dir := range []string{"../backend", "."} {
+		err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			src, err := os.ReadFile(path)
+			for _, m := range decl.FindAllSubmatch(src, -1) {
+				defined[string(m[1])] = true
+			}
 			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		src, err := os.ReadFile(path)
-		for _, m := range decl.FindAllSubmatch(src, -1) {
-			defined[string(m[1])] = true
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	rows := 0
 	for _, line := range strings.Split(string(doc), "\n") {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,9 +15,6 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 	"github.com/bulkhead-dev/bulkhead/backend/trust/scan"
 )
-
-// codeDeclined answers a call that policy or a person did not allow.
-const codeDeclined = -32012
 
 // toolFacts is what the trust layer knows of a shown tool, for policy.
 type toolFacts struct {
@@ -33,14 +31,22 @@ func (g *Gateway) newCall(d *downstream, t *mcp.Tool, req *mcp.CallToolRequest) 
 	g.mu.Lock()
 	facts := d.toolFacts[t.Name]
 	g.mu.Unlock()
-	readOnly, destructive := false, true // the spec's defaults
+	c := g.callOf(d.name, t.Name, req.Params.Arguments, req.Session, time.Now())
+	c.Tool.Approved = facts.approvedByPerson || g.opts.Verified(d.name)
+	c.Tool.ReadOnly, c.Tool.Destructive = false, true // the spec's defaults
 	if a := t.Annotations; a != nil {
-		readOnly = a.ReadOnlyHint
+		c.Tool.ReadOnly = a.ReadOnlyHint
 		if a.DestructiveHint != nil {
-			destructive = *a.DestructiveHint
+			c.Tool.Destructive = *a.DestructiveHint
 		}
 	}
-	args := req.Params.Arguments
+	c.Ask = asker(req.Session)
+	return c
+}
+
+// callOf is what is known of any call: who made it, to what, with which
+// arguments and what the scanner found in them.
+func (g *Gateway) callOf(server, tool string, args json.RawMessage, ss *mcp.ServerSession, start time.Time) call {
 	var findings []scan.Finding
 	for _, f := range scan.Output(string(args), g.opts.Secrets) {
 		if f.Severity >= scan.Medium {
@@ -51,16 +57,44 @@ func (g *Gateway) newCall(d *downstream, t *mcp.Tool, req *mcp.CallToolRequest) 
 	if len(findings) > 0 {
 		found, _ = json.Marshal(findings)
 	}
-	return call{start: time.Now(), Call: policy.Call{
-		Tool: policy.Tool{Server: d.name, Name: t.Name, Approved: facts.approvedByPerson || g.opts.Verified(d.name),
-			ReadOnly: readOnly, Destructive: destructive},
+	return call{start: start, Call: policy.Call{
+		Tool:      policy.Tool{Server: server, Name: tool},
 		Arguments: args,
 		ArgsHash:  policy.ArgsHash(args),
-		Client:    clientOf(req.Session),
-		Session:   g.sessionOf(req.Session),
+		Client:    clientOf(ss),
+		Session:   g.sessionOf(ss),
 		Findings:  string(found),
-		Ask:       asker(req.Session),
 	}}
+}
+
+// auditedKey marks a tools/call's context; forwardTool sets it once the
+// call is audited, so intercept audits the calls refused before.
+type auditedKey struct{}
+
+func markAudited(ctx context.Context) {
+	if done, ok := ctx.Value(auditedKey{}).(*bool); ok {
+		*done = true
+	}
+}
+
+// auditRefused records a call refused before it reached policy: a tool no
+// server offers, a withheld tool, a server that is unavailable.
+func (g *Gateway) auditRefused(p *mcp.CallToolParamsRaw, ss *mcp.ServerSession, start time.Time, err error) {
+	server, tool := "", p.Name
+	if d := g.serverOf(p.Name); d != nil {
+		server, tool = d.name, g.originalTool(d, p.Name)
+	}
+	why := "no server offers this tool"
+	var wire *jsonrpc.Error
+	if errors.As(err, &wire) {
+		switch wire.Code {
+		case CodeWithheld:
+			why = "the tool is withheld until a person approves it"
+		case CodeUnavailable:
+			why = "the server is unavailable"
+		}
+	}
+	g.audit(g.callOf(server, tool, p.Arguments, ss, start), policy.Outcome{Decision: store.Deny, DecidedBy: "bulkhead: " + why}, "refused", err)
 }
 
 // authorize asks the gate; without one every call is allowed.
@@ -104,7 +138,7 @@ func declined(d *downstream, tool string, out policy.Outcome) error {
 	default:
 		msg = fmt.Sprintf("a person declined this call to tool %q of server %q (held call %d, declined by %s)", tool, d.name, out.ApprovalID, out.DecidedBy)
 	}
-	return &jsonrpc.Error{Code: codeDeclined, Message: msg}
+	return &jsonrpc.Error{Code: CodeDeclined, Message: msg}
 }
 
 // trimBy drops the "policy: " or "bulkhead: " a decider is marked with.
@@ -139,4 +173,18 @@ func (g *Gateway) audit(c call, out policy.Outcome, status string, err error) {
 	if err := g.opts.Store.AddAudit(context.Background(), e); err != nil {
 		g.log.Error("could not write the audit log", "server", e.Server, "tool", e.Tool, "err", err)
 	}
+}
+
+// originalTool is the server's own name for an exposed tool name, as far
+// as the gateway knows it: published, withheld, or else the name as sent.
+func (g *Gateway) originalTool(d *downstream, exposed string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if e, ok := d.pub.tools[exposed]; ok {
+		return e.original
+	}
+	if v, ok := d.withheld[exposed]; ok {
+		return v.Name
+	}
+	return strings.TrimPrefix(exposed, d.name+g.opts.Separator)
 }

@@ -56,8 +56,17 @@ type downstream struct {
 }
 
 // session returns the live session, starting the server when it is not
-// running. Concurrent callers share one start.
+// running. Concurrent callers share one start. Why it cannot is an
+// unavailable server to the client.
 func (d *downstream) session(ctx context.Context) (*mcp.ClientSession, error) {
+	cs, err := d.connect(ctx)
+	if err != nil && ctx.Err() == nil {
+		err = coded(CodeUnavailable, err)
+	}
+	return cs, err
+}
+
+func (d *downstream) connect(ctx context.Context) (*mcp.ClientSession, error) {
 	d.mu.Lock()
 	if d.off {
 		d.mu.Unlock()
@@ -76,7 +85,7 @@ func (d *downstream) session(ctx context.Context) (*mcp.ClientSession, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		return d.session(ctx)
+		return d.connect(ctx)
 	}
 	if d.closed {
 		d.mu.Unlock()

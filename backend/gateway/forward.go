@@ -92,10 +92,6 @@ func (g *Gateway) route(d *downstream) (*mcp.ServerSession, error) {
 	return nil, fmt.Errorf("bulkhead cannot tell which client this request from server %q belongs to (%d clients are waiting on it)", d.name, len(waiting))
 }
 
-// codeRejectedByTransport is the code the SDK gives a request its own
-// transport could not deliver (an HTTP failure, say); the server never saw it.
-const codeRejectedByTransport = -32005
-
 // downstreamErr labels an error with the server unless it is a JSON-RPC
 // error from the server itself, which passes through with its code. A
 // failed transport almost always means the server is going: the error
@@ -106,14 +102,17 @@ func (g *Gateway) downstreamErr(d *downstream, cs *mcp.ClientSession, err error)
 	case errors.As(err, &wire) && wire.Code != codeRejectedByTransport:
 		return err
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("server %q did not answer within %s (the gateway's call timeout, --call-timeout)", d.name, g.opts.CallTimeout)
+		err = fmt.Errorf("server %q did not answer within %s (the gateway's call timeout, --call-timeout)", d.name, g.opts.CallTimeout)
 	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("server %q: %w", d.name, err)
+		err = fmt.Errorf("server %q: %w", d.name, err)
+	default:
+		if why := d.settle(cs); why != nil {
+			err = why
+		} else {
+			err = fmt.Errorf("server %q: %w", d.name, err)
+		}
 	}
-	if why := d.settle(cs); why != nil {
-		return why
-	}
-	return fmt.Errorf("server %q: %w", d.name, err)
+	return &jsonrpc.Error{Code: CodeServerFailed, Message: err.Error()}
 }
 
 // forwardTool decides a call by policy (holding it for a person where
@@ -122,10 +121,11 @@ func (g *Gateway) downstreamErr(d *downstream, cs *mcp.ClientSession, err error)
 func (g *Gateway) forwardTool(d *downstream, t *mcp.Tool) mcp.ToolHandler {
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		c := g.newCall(d, t, req)
+		markAudited(ctx) // each way out below audits
 		out, err := g.authorize(ctx, c)
 		if err != nil {
 			g.audit(c, out, "error", err)
-			return nil, fmt.Errorf("server %q: deciding the call to %q: %w", d.name, t.Name, err)
+			return nil, coded(CodeInternal, fmt.Errorf("server %q: deciding the call to %q: %w", d.name, t.Name, err))
 		}
 		if !out.Allowed {
 			err := declined(d, t.Name, out)
@@ -238,7 +238,7 @@ func (g *Gateway) complete(ctx context.Context, req *mcp.CompleteRequest) (*mcp.
 		d = g.owner(ref.URI)
 	}
 	if d == nil {
-		return nil, fmt.Errorf("no server offers %s %q", ref.Type, ref.Name+ref.URI)
+		return nil, &jsonrpc.Error{Code: CodeInvalidParams, Message: fmt.Sprintf("no server offers %s %q", ref.Type, ref.Name+ref.URI)}
 	}
 	ctx, meta, end := g.begin(ctx, d, req.Session, params.Meta)
 	defer end()
@@ -267,7 +267,7 @@ func (g *Gateway) unsubscribe(ctx context.Context, req *mcp.UnsubscribeRequest) 
 func (g *Gateway) changeSubscription(ctx context.Context, uri string, delta int) error {
 	d := g.owner(uri)
 	if d == nil {
-		return fmt.Errorf("no server offers resource %q", uri)
+		return &jsonrpc.Error{Code: CodeInvalidParams, Message: fmt.Sprintf("no server offers resource %q", uri)}
 	}
 	g.mu.Lock()
 	if g.subs[d] == nil {

@@ -16,12 +16,6 @@ import (
 // cap does for HTTP.
 const MaxMessageBytes = mcp.DefaultMaxRequestBodyBytes
 
-// JSON-RPC error codes for bad input.
-const (
-	codeParseError     = -32700
-	codeInvalidRequest = -32600
-)
-
 // guard reads a newline-delimited JSON-RPC stream and passes on only lines
 // that are JSON objects within the size cap. The SDK's stream transport ends
 // the whole session at the first line it cannot decode; with the guard a bad
@@ -63,12 +57,12 @@ func (g *guard) next() ([]byte, error) {
 		trimmed := bytes.TrimSpace(line)
 		switch {
 		case tooLong:
-			g.onBad(codeInvalidRequest, fmt.Sprintf("message larger than %d bytes", g.max), line[:min(len(line), 200)])
+			g.onBad(CodeInvalidRequest, fmt.Sprintf("message larger than %d bytes", g.max), line[:min(len(line), 200)])
 		case len(trimmed) == 0:
 		case !json.Valid(trimmed):
-			g.onBad(codeParseError, "parse error: the message is not valid JSON", trimmed[:min(len(trimmed), 200)])
+			g.onBad(CodeParseError, "parse error: the message is not valid JSON", trimmed[:min(len(trimmed), 200)])
 		case trimmed[0] != '{':
-			g.onBad(codeInvalidRequest, "invalid request: a message must be one JSON object (batches are not supported)", trimmed[:min(len(trimmed), 200)])
+			g.onBad(CodeInvalidRequest, "invalid request: a message must be one JSON object (batches are not supported)", trimmed[:min(len(trimmed), 200)])
 		default:
 			return append(trimmed, '\n'), nil
 		}

@@ -27,7 +27,7 @@ func FuzzGuard(f *testing.F) {
 		max = 16 + abs(max)%4096
 		bad := 0
 		out, err := io.ReadAll(Guard(bytes.NewReader(in), max, func(code int, msg string, sample []byte) {
-			if msg == "" || len(sample) > 200 || (code != codeParseError && code != codeInvalidRequest) {
+			if msg == "" || len(sample) > 200 || (code != CodeParseError && code != CodeInvalidRequest) {
 				t.Errorf("bad report: %d %q %d bytes", code, msg, len(sample))
 			}
 			bad++

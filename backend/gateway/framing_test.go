@@ -42,7 +42,7 @@ func TestGuardPassesMessagesAndReportsTheRest(t *testing.T) {
 	for _, b := range reported {
 		codes = append(codes, b.code)
 	}
-	if len(codes) != 4 || codes[0] != codeParseError || codes[1] != codeInvalidRequest || codes[2] != codeInvalidRequest || codes[3] != codeInvalidRequest ||
+	if len(codes) != 4 || codes[0] != CodeParseError || codes[1] != CodeInvalidRequest || codes[2] != CodeInvalidRequest || codes[3] != CodeInvalidRequest ||
 		!strings.Contains(reported[3].msg, "larger than 200 bytes") {
 		t.Errorf("reported %+v", reported)
 	}

@@ -216,6 +216,36 @@ func (g *Gateway) serverOf(name string) *downstream {
 	return g.byName[server]
 }
 
+// interceptCall brings up the server a tools/call names and passes the
+// call on, unless its tool is withheld. forwardTool audits what reaches
+// it; what is refused before (no such tool, withheld, server unavailable)
+// is audited here, so every call is recorded.
+func (g *Gateway) interceptCall(ctx context.Context, req mcp.Request, next mcp.MethodHandler) (mcp.Result, error) {
+	start := time.Now()
+	p := req.GetParams().(*mcp.CallToolParamsRaw)
+	audited := false
+	res, err := g.startAndPass(context.WithValue(ctx, auditedKey{}, &audited), "tools/call", req, p.Name, next)
+	if err != nil && !audited {
+		ss, _ := req.GetSession().(*mcp.ServerSession)
+		g.auditRefused(p, ss, start, err)
+	}
+	return res, err
+}
+
+// startAndPass starts the server that name (a tool or prompt) belongs to
+// and refuses it if withheld, then passes the request on.
+func (g *Gateway) startAndPass(ctx context.Context, method string, req mcp.Request, name string, next mcp.MethodHandler) (mcp.Result, error) {
+	if d := g.serverOf(name); d != nil {
+		if _, err := d.session(ctx); err != nil {
+			return nil, err
+		}
+		if err := g.withheldErr(d, name); err != nil {
+			return nil, err
+		}
+	}
+	return next(ctx, method, req)
+}
+
 // Close stops every server.
 func (g *Gateway) Close(ctx context.Context) {
 	g.cancel()
@@ -237,22 +267,10 @@ func (g *Gateway) Close(ctx context.Context) {
 func (g *Gateway) intercept(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		switch method {
-		case "tools/call", "prompts/get":
-			name := ""
-			switch p := req.GetParams().(type) {
-			case *mcp.CallToolParamsRaw:
-				name = p.Name
-			case *mcp.GetPromptParams:
-				name = p.Name
-			}
-			if d := g.serverOf(name); d != nil {
-				if _, err := d.session(ctx); err != nil {
-					return nil, err
-				}
-				if err := g.withheldErr(d, name); err != nil {
-					return nil, err
-				}
-			}
+		case "tools/call":
+			return g.interceptCall(ctx, req, next)
+		case "prompts/get":
+			return g.startAndPass(ctx, method, req, req.GetParams().(*mcp.GetPromptParams).Name, next)
 		case "tools/list", "prompts/list", "resources/list", "resources/templates/list",
 			"resources/read", "resources/subscribe", "completion/complete":
 			g.startAll(ctx)

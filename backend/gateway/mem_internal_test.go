@@ -43,10 +43,13 @@ type memProc struct {
 	once      sync.Once
 }
 
-func (p *memProc) Transport() mcp.Transport   { return p.transport }
-func (p *memProc) Done() <-chan struct{}      { return p.done }
-func (p *memProc) Err() error                 { return nil }
-func (p *memProc) Stop(context.Context) error { p.once.Do(func() { p.ss.Close(); close(p.done) }); return nil }
+func (p *memProc) Transport() mcp.Transport { return p.transport }
+func (p *memProc) Done() <-chan struct{}    { return p.done }
+func (p *memProc) Err() error               { return nil }
+func (p *memProc) Stop(context.Context) error {
+	p.once.Do(func() { p.ss.Close(); close(p.done) })
+	return nil
+}
 
 // memGateway serves backends through a gateway on a fresh store, with
 // the options made for it, and connects a client to it.

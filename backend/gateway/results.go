@@ -16,10 +16,6 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/trust/scan"
 )
 
-// codeResultWithheld answers a request whose result was blocked, or held
-// and not released.
-const codeResultWithheld = -32011
-
 // holdPoll is how often a held result's decision is looked for.
 const holdPoll = 250 * time.Millisecond
 
@@ -71,7 +67,7 @@ func (g *Gateway) hold(ctx context.Context, d *downstream, subject string, all [
 	findings, _ := json.Marshal(all) // secret findings carry their kind and length only
 	id, err := g.opts.Store.AddHold(ctx, store.Hold{Server: d.name, Subject: subject, Findings: string(findings)})
 	if err != nil {
-		return fmt.Errorf("holding the %s of server %q: %w", subject, d.name, err)
+		return coded(CodeInternal, fmt.Errorf("holding the %s of server %q: %w", subject, d.name, err))
 	}
 	g.log.Warn("result held", "server", d.name, "subject", subject, "hold", id, "found", found)
 	t := time.NewTicker(holdPoll)
@@ -98,7 +94,7 @@ func (g *Gateway) hold(ctx context.Context, d *downstream, subject string, all [
 }
 
 func withheldResult(d *downstream, subject, what, found string) error {
-	return &jsonrpc.Error{Code: codeResultWithheld, Message: fmt.Sprintf("the %s of server %q %s: it held %s", subject, d.name, what, found)}
+	return &jsonrpc.Error{Code: CodeResultWithheld, Message: fmt.Sprintf("the %s of server %q %s: it held %s", subject, d.name, what, found)}
 }
 
 // describeFindings names what was found, without the text: rules and

@@ -16,9 +16,6 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/trust/scan"
 )
 
-// codeWithheld answers a request for a definition a person has not approved.
-const codeWithheld = -32010
-
 // approvalPoll is how often the gateway looks for approvals and toggles
 // changed elsewhere (the CLI, another process) so they take effect
 // without a restart.
@@ -99,7 +96,7 @@ func (g *Gateway) withheldErr(d *downstream, exposed string) error {
 	if v.Kind != store.KindTool {
 		review += " --kind " + v.Kind
 	}
-	return &jsonrpc.Error{Code: codeWithheld, Message: fmt.Sprintf(
+	return &jsonrpc.Error{Code: CodeWithheld, Message: fmt.Sprintf(
 		"%s %q of server %q %s and is withheld until a person approves it: %s", v.Kind, v.Name, d.name, what, review)}
 }
 
