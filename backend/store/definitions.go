@@ -22,6 +22,7 @@ type DefinitionPin struct {
 	Server, Kind, Name string
 	Hash               string // hex SHA-256 of the canonical JSON
 	Definition         string // the canonical JSON, for diffs
+	Scheme             int    // the canonical scheme that made Hash (the trust package's)
 	ApprovedAt         time.Time
 	ApprovedBy         string // "first use" or who approved it
 }
@@ -31,6 +32,7 @@ type DefinitionChange struct {
 	Server, Kind, Name string
 	Hash               string
 	Definition         string
+	Scheme             int    // the canonical scheme that made Hash
 	Reason             string // new, changed or flagged
 	Findings           string // the scanner's findings, JSON
 	SeenAt             time.Time
@@ -38,7 +40,7 @@ type DefinitionChange struct {
 
 // DefinitionPins returns a server's pins, by kind and name.
 func (s *Store) DefinitionPins(ctx context.Context, server string) ([]DefinitionPin, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT server, kind, name, hash, definition, approved_at, approved_by
+	rows, err := s.db.QueryContext(ctx, `SELECT server, kind, name, hash, definition, scheme, approved_at, approved_by
 		FROM definition_pins WHERE server = ? ORDER BY kind, name`, server)
 	if err != nil {
 		return nil, err
@@ -48,7 +50,7 @@ func (s *Store) DefinitionPins(ctx context.Context, server string) ([]Definition
 	for rows.Next() {
 		var p DefinitionPin
 		var at string
-		if err := rows.Scan(&p.Server, &p.Kind, &p.Name, &p.Hash, &p.Definition, &at, &p.ApprovedBy); err != nil {
+		if err := rows.Scan(&p.Server, &p.Kind, &p.Name, &p.Hash, &p.Definition, &p.Scheme, &at, &p.ApprovedBy); err != nil {
 			return nil, err
 		}
 		if p.ApprovedAt, err = time.Parse(time.RFC3339Nano, at); err != nil {
@@ -79,11 +81,11 @@ func pinIn(ctx context.Context, tx *sql.Tx, p DefinitionPin) error {
 	if p.ApprovedAt.IsZero() {
 		p.ApprovedAt = time.Now()
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO definition_pins (server, kind, name, hash, definition, approved_at, approved_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO definition_pins (server, kind, name, hash, definition, scheme, approved_at, approved_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (server, kind, name) DO UPDATE SET hash = excluded.hash, definition = excluded.definition,
-			approved_at = excluded.approved_at, approved_by = excluded.approved_by`,
-		p.Server, p.Kind, p.Name, p.Hash, p.Definition, p.ApprovedAt.UTC().Format(time.RFC3339Nano), p.ApprovedBy); err != nil {
+			scheme = excluded.scheme, approved_at = excluded.approved_at, approved_by = excluded.approved_by`,
+		p.Server, p.Kind, p.Name, p.Hash, p.Definition, p.Scheme, p.ApprovedAt.UTC().Format(time.RFC3339Nano), p.ApprovedBy); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM definition_changes WHERE server = ? AND kind = ? AND name = ? AND hash = ?`,
@@ -99,12 +101,12 @@ func (s *Store) WithholdDefinition(ctx context.Context, c DefinitionChange) erro
 	if c.Findings == "" {
 		c.Findings = "[]"
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO definition_changes (server, kind, name, hash, definition, reason, findings, seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO definition_changes (server, kind, name, hash, definition, scheme, reason, findings, seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (server, kind, name) DO UPDATE SET hash = excluded.hash, definition = excluded.definition,
-			reason = excluded.reason, findings = excluded.findings,
+			scheme = excluded.scheme, reason = excluded.reason, findings = excluded.findings,
 			seen_at = CASE WHEN definition_changes.hash = excluded.hash THEN definition_changes.seen_at ELSE excluded.seen_at END`,
-		c.Server, c.Kind, c.Name, c.Hash, c.Definition, c.Reason, c.Findings, c.SeenAt.UTC().Format(time.RFC3339Nano))
+		c.Server, c.Kind, c.Name, c.Hash, c.Definition, c.Scheme, c.Reason, c.Findings, c.SeenAt.UTC().Format(time.RFC3339Nano))
 	return err
 }
 
@@ -116,7 +118,7 @@ func (s *Store) ForgetDefinitionChange(ctx context.Context, server, kind, name s
 
 // DefinitionChanges lists withheld versions, of one server or ("") all.
 func (s *Store) DefinitionChanges(ctx context.Context, server string) ([]DefinitionChange, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT server, kind, name, hash, definition, reason, findings, seen_at
+	rows, err := s.db.QueryContext(ctx, `SELECT server, kind, name, hash, definition, scheme, reason, findings, seen_at
 		FROM definition_changes WHERE ? = '' OR server = ? ORDER BY server, kind, name`, server, server)
 	if err != nil {
 		return nil, err
@@ -126,7 +128,7 @@ func (s *Store) DefinitionChanges(ctx context.Context, server string) ([]Definit
 	for rows.Next() {
 		var c DefinitionChange
 		var at string
-		if err := rows.Scan(&c.Server, &c.Kind, &c.Name, &c.Hash, &c.Definition, &c.Reason, &c.Findings, &at); err != nil {
+		if err := rows.Scan(&c.Server, &c.Kind, &c.Name, &c.Hash, &c.Definition, &c.Scheme, &c.Reason, &c.Findings, &at); err != nil {
 			return nil, err
 		}
 		if c.SeenAt, err = time.Parse(time.RFC3339Nano, at); err != nil {
@@ -149,8 +151,9 @@ func (s *Store) ApproveDefinition(ctx context.Context, server, kind, name, hash,
 	}
 	defer tx.Rollback()
 	var current, def string
-	err = tx.QueryRowContext(ctx, `SELECT hash, definition FROM definition_changes WHERE server = ? AND kind = ? AND name = ?`,
-		server, kind, name).Scan(&current, &def)
+	var scheme int
+	err = tx.QueryRowContext(ctx, `SELECT hash, definition, scheme FROM definition_changes WHERE server = ? AND kind = ? AND name = ?`,
+		server, kind, name).Scan(&current, &def, &scheme)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s %s of server %q: %w", kind, name, server, ErrNotFound)
 	}
@@ -160,7 +163,7 @@ func (s *Store) ApproveDefinition(ctx context.Context, server, kind, name, hash,
 	if current != hash {
 		return fmt.Errorf("%s %s of server %q: %w", kind, name, server, ErrChangedAgain)
 	}
-	if err := pinIn(ctx, tx, DefinitionPin{Server: server, Kind: kind, Name: name, Hash: hash, Definition: def, ApprovedBy: by}); err != nil {
+	if err := pinIn(ctx, tx, DefinitionPin{Server: server, Kind: kind, Name: name, Hash: hash, Definition: def, Scheme: scheme, ApprovedBy: by}); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -30,7 +30,7 @@ func BenchmarkPinAndScanToolsList(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, t := range tools {
-			f, err := canonicalize(t)
+			f, err := canonicalize(t, definition)
 			if err != nil {
 				b.Fatal(err)
 			}

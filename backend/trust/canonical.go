@@ -12,27 +12,36 @@ import (
 	"strconv"
 )
 
-// orderedKeys are the JSON Schema keywords whose arrays mean something in
-// their order (a tuple's positions); every other array is a set, as
-// "required", "enum" and "anyOf" are, and is sorted.
-var orderedKeys = map[string]bool{"prefixItems": true, "items": true}
-
-// Canonical re-encodes a JSON document so that only a change of meaning
-// changes it: object keys sorted, no insignificant space, one spelling per
-// number (1, 1.0 and 1e0 are the same), and unordered arrays sorted.
+// Canonical re-encodes a definition (a tool, prompt, resource template...)
+// so that only a change of meaning changes it: object keys sorted, no
+// insignificant space, one spelling per number (1, 1.0 and 1e0 are the
+// same), and the arrays whose order means nothing sorted. Arrays keep their
+// order unless a JSON Schema keyword holding them makes them a set; see
+// place.
 func Canonical(doc []byte) ([]byte, error) {
 	v, err := decode(doc)
 	if err != nil {
 		return nil, err
 	}
-	return encodeCanonical(v)
+	return encodeCanonical(v, definition)
 }
 
-// Hash is the hex SHA-256 of v's canonical JSON.
+// Hash is the hex SHA-256 of definition v's canonical JSON.
 func Hash(v any) (string, error) {
-	f, err := canonicalize(v)
+	f, err := canonicalize(v, definition)
 	return f.hash, err
 }
+
+// Canonical schemes, recorded with each pin (store.DefinitionPin.Scheme):
+// how the pinned JSON was made canonical.
+const (
+	// schemeSortedArrays sorted every array but those under items and
+	// prefixItems, launch specs' included. Pins made before schemes were
+	// recorded are of this scheme.
+	schemeSortedArrays = 1
+	// schemeOrdered keeps every array in order but JSON Schema's sets.
+	schemeOrdered = 2
+)
 
 // canonicalForm is a value as it is pinned: its canonical JSON and that
 // JSON's hex SHA-256, with the value as decoded from JSON for the scanner.
@@ -42,21 +51,32 @@ type canonicalForm struct {
 	decoded any
 }
 
-func canonicalize(v any) (canonicalForm, error) {
-	doc, err := json.Marshal(v)
+// canonicalize gives v's canonical form, v read as at (definition for
+// what a server offers, value for a launch spec).
+func canonicalize(v any, at place) (canonicalForm, error) {
+	decoded, err := decodeValue(v)
 	if err != nil {
 		return canonicalForm{}, err
 	}
-	decoded, err := decode(doc)
-	if err != nil {
-		return canonicalForm{}, err
-	}
-	c, err := encodeCanonical(decoded)
+	return formOf(decoded, at)
+}
+
+func formOf(decoded any, at place) (canonicalForm, error) {
+	c, err := encodeCanonical(decoded, at)
 	if err != nil {
 		return canonicalForm{}, err
 	}
 	sum := sha256.Sum256(c)
 	return canonicalForm{json: c, hash: hex.EncodeToString(sum[:]), decoded: decoded}, nil
+}
+
+// decodeValue turns v into what decode gives for its JSON.
+func decodeValue(v any) (any, error) {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return decode(doc)
 }
 
 // decode reads one JSON value, keeping numbers as written.
@@ -73,15 +93,15 @@ func decode(doc []byte) (any, error) {
 	return v, nil
 }
 
-func encodeCanonical(v any) ([]byte, error) {
+func encodeCanonical(v any, at place) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := encode(&buf, v, false); err != nil {
+	if err := encode(&buf, v, at); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
-func encode(buf *bytes.Buffer, v any, ordered bool) error {
+func encode(buf *bytes.Buffer, v any, at place) error {
 	switch v := v.(type) {
 	case nil:
 		buf.WriteString("null")
@@ -105,7 +125,7 @@ func encode(buf *bytes.Buffer, v any, ordered bool) error {
 			key, _ := json.Marshal(k)
 			buf.Write(key)
 			buf.WriteByte(':')
-			if err := encode(buf, v[k], orderedKeys[k]); err != nil {
+			if err := encode(buf, v[k], at.member(k)); err != nil {
 				return err
 			}
 		}
@@ -114,12 +134,12 @@ func encode(buf *bytes.Buffer, v any, ordered bool) error {
 		elems := make([][]byte, len(v))
 		for i, e := range v {
 			var eb bytes.Buffer
-			if err := encode(&eb, e, false); err != nil {
+			if err := encode(&eb, e, at.element()); err != nil {
 				return err
 			}
 			elems[i] = eb.Bytes()
 		}
-		if !ordered {
+		if at.isSet() {
 			slices.SortFunc(elems, bytes.Compare)
 		}
 		buf.WriteByte('[')

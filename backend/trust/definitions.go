@@ -64,16 +64,21 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 	}
 	firstUse := len(pinned) == 0
 	verdicts := make([]Verdict, 0, len(defs))
-	var adopt []store.DefinitionPin
+	var adopt []store.DefinitionPin // first use, and pins spelt anew
 	passing := map[[2]string]bool{} // offered and approved
 	for _, d := range defs {
-		f, err := canonicalize(d.Value)
+		f, err := canonicalize(d.Value, definition)
 		if err != nil {
 			return nil, fmt.Errorf("server %q: %s %s: %w", server, d.Kind, d.Name, err)
 		}
 		v := Verdict{Definition: d, Hash: f.hash, Canonical: string(f.json), Findings: scanDefinition(d.Kind, f.decoded, others)}
 		key := [2]string{d.Kind, d.Name}
-		switch p, ok := pinned[key]; {
+		p, ok := pinned[key]
+		if up, same := respell(p, f); same {
+			p = up
+			adopt = append(adopt, up)
+		}
+		switch {
 		case scan.Blocks(v.Findings) && !(ok && p.Hash == v.Hash && p.ApprovedBy != FirstUse):
 			v.Status = Flagged
 			if ok {
@@ -85,7 +90,8 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 			v.Status, v.Pin = Changed, &p
 		case firstUse:
 			v.Status, v.ApprovedBy = Approved, FirstUse
-			adopt = append(adopt, store.DefinitionPin{Server: server, Kind: d.Kind, Name: d.Name, Hash: v.Hash, Definition: v.Canonical, ApprovedBy: FirstUse})
+			adopt = append(adopt, store.DefinitionPin{Server: server, Kind: d.Kind, Name: d.Name, Hash: v.Hash, Definition: v.Canonical,
+				Scheme: schemeOrdered, ApprovedBy: FirstUse})
 		default:
 			v.Status = New
 		}
@@ -103,7 +109,7 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 		}
 		findings, _ := json.Marshal(v.Findings)
 		if err := st.WithholdDefinition(ctx, store.DefinitionChange{Server: server, Kind: v.Kind, Name: v.Name,
-			Hash: v.Hash, Definition: v.Canonical, Reason: string(v.Status), Findings: string(findings)}); err != nil {
+			Hash: v.Hash, Definition: v.Canonical, Scheme: schemeOrdered, Reason: string(v.Status), Findings: string(findings)}); err != nil {
 			return nil, err
 		}
 	}
@@ -135,9 +141,27 @@ func scanDefinition(kind string, decoded any, others *scan.Context) []scan.Findi
 // ScanDefinition scans one definition as a review would, without looking
 // at or changing any pin.
 func ScanDefinition(d Definition, others *scan.Context) ([]scan.Finding, error) {
-	f, err := canonicalize(d.Value)
+	f, err := canonicalize(d.Value, definition)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", d.Kind, d.Name, err)
 	}
 	return scanDefinition(d.Kind, f.decoded, others), nil
+}
+
+// respell carries a pin made under schemeSortedArrays over to the current
+// scheme when what is offered now is, spelt the old way, exactly what was
+// approved: the same approval (by the same person, at the same time), with
+// the hash that keeps lists in order. Reordering a list at the moment of
+// the upgrade passes as the old scheme let it pass; any other difference
+// is a change as usual.
+func respell(p store.DefinitionPin, now canonicalForm) (store.DefinitionPin, bool) {
+	if p.Scheme != schemeSortedArrays {
+		return p, false
+	}
+	old, err := formOf(now.decoded, legacy)
+	if err != nil || old.hash != p.Hash {
+		return p, false
+	}
+	p.Hash, p.Definition, p.Scheme = now.hash, string(now.json), schemeOrdered
+	return p, true
 }

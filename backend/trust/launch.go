@@ -34,7 +34,7 @@ func (e *LaunchChangedError) Error() string {
 // its own (CheckImage), so only its reference counts here.
 func CheckLaunch(ctx context.Context, st *store.Store, spec sandbox.Spec) error {
 	spec.Image = sandbox.Image{Ref: spec.Image.Ref}
-	f, err := canonicalize(spec)
+	f, err := canonicalize(spec, value) // nothing in a launch spec is a set
 	if err != nil {
 		return err
 	}
@@ -47,6 +47,12 @@ func CheckLaunch(ctx context.Context, st *store.Store, spec sandbox.Spec) error 
 		if p.Kind != store.KindLaunch {
 			continue
 		}
+		if up, same := respell(p, f); same {
+			if err := st.PinDefinitions(ctx, up); err != nil {
+				return err
+			}
+			p = up
+		}
 		if p.Hash == hash {
 			return st.ForgetDefinitionChange(ctx, spec.Server, store.KindLaunch, launchName)
 		}
@@ -55,11 +61,11 @@ func CheckLaunch(ctx context.Context, st *store.Store, spec sandbox.Spec) error 
 			return err
 		}
 		if err := st.WithholdDefinition(ctx, store.DefinitionChange{Server: spec.Server, Kind: store.KindLaunch, Name: launchName,
-			Hash: hash, Definition: canon, Reason: string(Changed)}); err != nil {
+			Hash: hash, Definition: canon, Scheme: schemeOrdered, Reason: string(Changed)}); err != nil {
 			return err
 		}
 		return &LaunchChangedError{Server: spec.Server, Fields: fields}
 	}
 	return st.PinDefinitions(ctx, store.DefinitionPin{Server: spec.Server, Kind: store.KindLaunch, Name: launchName,
-		Hash: hash, Definition: canon, ApprovedBy: FirstUse})
+		Hash: hash, Definition: canon, Scheme: schemeOrdered, ApprovedBy: FirstUse})
 }
