@@ -13,17 +13,17 @@ package trust
 type place uint8
 
 const (
-	value          place = iota // data: every array in order (launch specs, default, const, examples)
-	definition                  // an MCP definition: its inputSchema and outputSchema are schemas
-	schema                      // a JSON Schema; as an array, the items or prefixItems list of them
-	schemaMap                   // properties, $defs...: each member a schema
-	valueSet                    // type, enum, required: a set of values
-	schemaSet                   // allOf, anyOf, oneOf: a set of schemas
-	setMap                      // dependentRequired: each member a set of names
-	dependencyMap               // draft 7's dependencies: each member a schema or a set of names
-	schemaOrSet                 // a member of dependencies
-	legacy                      // schemeSortedArrays: every array a set...
-	legacyOrdered               // ...but those under items and prefixItems
+	value         place = iota // data: every array in order (launch specs, default, const, examples)
+	definition                 // an MCP definition: its inputSchema and outputSchema are schemas
+	schema                     // a JSON Schema; as an array, the items or prefixItems list of them
+	schemaMap                  // properties, $defs...: each member a schema
+	valueSet                   // type, enum, required: a set of values
+	schemaSet                  // allOf, anyOf, oneOf: a set of schemas
+	setMap                     // dependentRequired: each member a set of names
+	dependencyMap              // draft 7's dependencies: each member a schema or a set of names
+	schemaOrSet                // a member of dependencies
+	legacy                     // schemeSortedArrays: every array a set...
+	legacyOrdered              // ...but those under items and prefixItems
 )
 
 // member is the place of an object's member k.
