@@ -3,7 +3,6 @@ package scan
 import (
 	"fmt"
 	"regexp"
-	"strings"
 )
 
 // Secret rules find credentials in what servers return. A finding's
@@ -29,44 +28,7 @@ var secretRules = []patternRule{
 		regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`)},
 }
 
-// Secrets are exact values known to be secret: those configured for any
-// server, found wherever they appear.
-type Secrets struct{ values []string }
-
-// minSecret is the shortest value looked for; shorter ones would match
-// ordinary text.
-const minSecret = 8
-
-// NewSecrets keeps the values at least minSecret bytes long.
-func NewSecrets(values ...string) *Secrets {
-	s := &Secrets{}
-	for _, v := range values {
-		if len(v) >= minSecret {
-			s.values = append(s.values, v)
-		}
-	}
-	return s
-}
-
 func secretFinding(start, end int, reason string) Finding {
 	return Finding{Rule: "secret", Severity: High, Start: start, End: end,
 		Excerpt: fmt.Sprintf("[%s, %d characters]", reason, end-start), Reason: reason}
-}
-
-// find appends a finding for every occurrence of a known value.
-func (s *Secrets) find(out []Finding, text string) []Finding {
-	if s == nil {
-		return out
-	}
-	for _, v := range s.values {
-		for from := 0; ; {
-			i := strings.Index(text[from:], v)
-			if i < 0 {
-				break
-			}
-			out = append(out, secretFinding(from+i, from+i+len(v), "the value of a secret configured in Bulkhead"))
-			from += i + len(v)
-		}
-	}
-	return out
 }
