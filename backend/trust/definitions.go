@@ -133,7 +133,7 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 // scanDefinition scans what a model would read of a definition.
 func scanDefinition(kind string, decoded any, others *scan.Context) []scan.Finding {
 	if text, ok := decoded.(string); ok && kind == store.KindInstructions {
-		return scan.Text("instructions", text)
+		return scan.Text("instructions", text, others)
 	}
 	return scan.Definition(decoded, others)
 }

@@ -55,14 +55,25 @@ func buildAnchorIndex() *anchors {
 	return idx
 }
 
-// patternRules are the rules read by anchors: the text rules, then the
-// secret rules, so bit i of marks.rules is the same rule for both scans.
-var patternRules = slices.Concat(textRules, secretRules)
+// patternRules are the rules read by anchors: the text rules, the secret
+// rules, then the markup rules, so bit i of marks.rules is the same rule
+// for every scan, which each runs the sets it needs of them.
+var patternRules = slices.Concat(textRules, secretRules, markupRules)
 
-// matchRules appends the matches of the first n pattern rules whose
-// anchors the text holds. A secret's finding never shows the secret.
-func matchRules(out []Finding, text string, m marks, n int) []Finding {
-	for i, r := range patternRules[:n] {
+// ruleSet is a run of patternRules.
+type ruleSet struct{ from, to int }
+
+var (
+	textRuleSet   = ruleSet{0, len(textRules)}
+	secretRuleSet = ruleSet{textRuleSet.to, textRuleSet.to + len(secretRules)}
+	markupRuleSet = ruleSet{secretRuleSet.to, secretRuleSet.to + len(markupRules)}
+)
+
+// matchRules appends the matches of the rules of set whose anchors the
+// text holds. A secret's finding never shows the secret.
+func matchRules(out []Finding, text string, m marks, set ruleSet) []Finding {
+	for i := set.from; i < set.to; i++ {
+		r := patternRules[i]
 		if m.rules&(1<<i) == 0 {
 			continue
 		}

@@ -21,10 +21,15 @@ var blobRe = regexp.MustCompile(`[A-Za-z0-9+/_-]{` + strconv.Itoa(blobMin) + `,}
 // encodedBlobs flags runs of base64 or hex. One that decodes to readable
 // text is text hidden from a person, and withheld; a long one that
 // decodes to bytes is noted only, since hashes, keys and ids are honest.
-func encodedBlobs(out []Finding, text string) []Finding {
+// One that decodes to a secret (known, or matching a secret rule) is a
+// secret, and what it decodes to is never shown.
+func encodedBlobs(out []Finding, text string, known *Secrets) []Finding {
 	for _, m := range blobRe.FindAllStringIndex(text, -1) {
 		blob := text[m[0]:m[1]]
-		if decoded, ok := decodeBlob(blob); ok && readable(decoded) {
+		decoded, ok := decodeBlob(blob)
+		if ok && holdsSecret(string(decoded), known) {
+			out = append(out, secretFinding(m[0], m[1], "encoded text holding a secret"))
+		} else if ok && readable(decoded) {
 			out = append(out, finding("encoded-blob", Medium, text, m[0], m[1],
 				"encoded text a person cannot read; it decodes to \""+sandbox.EscapeControl(shorten(decoded, 60))+"\""))
 		} else if len(blob) >= 60 && mixed(blob) {

@@ -8,14 +8,17 @@ import (
 // Output scans text a server returned (a tool result, a resource's
 // contents, a prompt's messages) before a model reads it: the injection
 // rules, hidden characters, and secrets, known ones included. Encoded
-// blobs are left alone: results carry encoded data honestly.
+// blobs and markup are left alone: results carry encoded data and web
+// pages honestly. No finding's excerpt shows a secret it found.
 func Output(text string, known *Secrets) []Finding {
 	m := markAnchors(text)
-	out := matchRules(nil, text, m, len(patternRules))
+	out := matchRules(nil, text, m, textRuleSet)
 	if !m.plain {
 		out = characters(out, text)
 	}
-	return known.find(out, text)
+	out = known.find(matchRules(out, text, m, secretRuleSet), text)
+	conceal(out, text, nil)
+	return out
 }
 
 // Redact replaces every finding's span with a note of what was removed.

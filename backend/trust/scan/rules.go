@@ -78,23 +78,31 @@ var textRules = []patternRule{
 		regexp.MustCompile(`(?i)` + transferVerbs + `[^.\n]{0,30}?\b(the\s+user'?s|your|all|any|every|saved|stored)\s+(\S+\s+){0,3}?(api[\s_-]?keys?|private\s+keys?|access\s+tokens?|tokens?|passwords?|secrets?|credentials|session\s+cookies|cookies)\b|` + transferVerbs + `[^.\n]{0,30}?密码`)},
 }
 
-// Text scans one text, with nothing else to judge it against: markup,
-// instructions to the model, requests for credentials, encoded blobs and
-// hidden characters.
-func Text(field, text string) []Finding {
-	out := scanText(nil, text, markAnchors(text))
+// Text scans one definition text on its own (a server's instructions):
+// markup, instructions to the model, requests for credentials, encoded
+// blobs and hidden characters. Of ctx (which may be nil) only the known
+// secrets count, which no excerpt shows.
+func Text(field, text string, ctx *Context) []Finding {
+	var known *Secrets
+	if ctx != nil {
+		known = ctx.known
+	}
+	m := markAnchors(text)
+	out := scanText(nil, text, m, known)
+	conceal(out, text, secretsIn(text, m, known))
 	for i := range out {
 		out[i].Field = field
 	}
 	return out
 }
 
-// scanText appends the findings of the text rules; the caller fills in
-// the field.
-func scanText(out []Finding, text string, m marks) []Finding {
-	out = matchRules(out, text, m, len(textRules))
+// scanText appends the findings of the rules for definition text; the
+// caller fills in the field and conceals the secrets the text holds.
+func scanText(out []Finding, text string, m marks, known *Secrets) []Finding {
+	out = matchRules(out, text, m, textRuleSet)
+	out = matchRules(out, text, m, markupRuleSet)
 	if m.blobRun {
-		out = encodedBlobs(out, text)
+		out = encodedBlobs(out, text, known)
 	}
 	if !m.plain {
 		out = characters(out, text)
@@ -129,13 +137,15 @@ func characters(out []Finding, text string) []Finding {
 }
 
 func finding(rule string, sev Severity, text string, start, end int, reason string) Finding {
+	from, to := excerptBounds(text, start, end)
 	return Finding{Rule: rule, Severity: sev, Start: start, End: end,
-		Excerpt: sandbox.EscapeControl(excerpt(text, start, end)), Reason: reason}
+		Excerpt: sandbox.EscapeControl(text[from:to]), Reason: reason}
 }
 
-// excerpt is the span with a little context, at most about 120 bytes.
-func excerpt(text string, start, end int) string {
-	from, to := max(0, start-30), min(len(text), end+30)
+// excerptBounds are those of the span with a little context, at most about
+// 120 bytes.
+func excerptBounds(text string, start, end int) (from, to int) {
+	from, to = max(0, start-30), min(len(text), end+30)
 	if end-start > 60 {
 		to = start + 60
 	}
@@ -145,5 +155,5 @@ func excerpt(text string, start, end int) string {
 	for to < len(text) && !utf8.RuneStart(text[to]) {
 		to++
 	}
-	return text[from:to]
+	return from, to
 }

@@ -16,7 +16,7 @@ import (
 
 // ruleIDs are the rules a definition is scanned with.
 var ruleIDs = []string{"hidden-markup", "model-directive", "sensitive-file", "shadowing", "exfil-parameter",
-	"encoded-blob", "terminal-escape", "invisible-char", "homoglyph-name"}
+	"encoded-blob", "terminal-escape", "invisible-char", "homoglyph-name", "active-markup", "icon-source"}
 
 // Severity orders findings; Medium and above withhold a definition.
 type Severity int
@@ -74,8 +74,10 @@ func Blocks(fs []Finding) bool {
 }
 
 // Context is what a definition is judged against: the other servers'
-// tools, for shadowing and look-alike names. Build it with NewContext.
+// tools, for shadowing and look-alike names, and the known secrets, which
+// no excerpt may show. Build it with NewContext.
 type Context struct {
+	known       *Secrets
 	others      map[string]string   // tool name -> its server
 	skeletons   map[string][]string // skeleton -> tool names
 	mentionable map[string]string   // lower-cased tool-like name -> tool name
@@ -96,6 +98,12 @@ func NewContext(otherTools map[string]string) *Context {
 			c.lengths[low[0]] |= 1 << (len(low) % 64)
 		}
 	}
+	return c
+}
+
+// WithSecrets has c keep known's values out of every excerpt, and returns c.
+func (c *Context) WithSecrets(known *Secrets) *Context {
+	c.known = known
 	return c
 }
 
@@ -162,7 +170,10 @@ func (w *walker) walk(v any) {
 func (w *walker) text(s string, propertyName bool) {
 	n := len(w.out)
 	m := markAnchors(s)
-	w.out = scanText(w.out, s, m)
+	w.out = scanText(w.out, s, m, w.ctx.known)
+	if w.last(0) == "src" && w.last(2) == "icons" && len(w.path) >= 2 && w.path[len(w.path)-2].key == "" {
+		w.out = icon(w.out, s)
+	}
 	isName := len(w.path) == 1 && w.last(0) == "name"
 	if isName {
 		w.out = names(w.out, s, w.ctx)
@@ -176,6 +187,7 @@ func (w *walker) text(s string, propertyName bool) {
 		w.out = exfilDescription(w.out, s)
 	}
 	if len(w.out) > n {
+		conceal(w.out[n:], s, secretsIn(s, m, w.ctx.known))
 		field := w.field(propertyName)
 		for i := n; i < len(w.out); i++ {
 			w.out[i].Field = field
