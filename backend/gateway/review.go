@@ -133,7 +133,7 @@ func (g *Gateway) otherTools(d *downstream) *scan.Context {
 			}
 		}
 	}
-	return scan.NewContext(others)
+	return scan.NewContext(others).WithSecrets(g.opts.Secrets) // no finding shows a configured secret
 }
 
 // watchApprovals re-reviews every server's last snapshot when pins or
