@@ -27,9 +27,11 @@ func holdsSecret(text string, known *Secrets) bool {
 // excerpts that reach it. A secret finding's own excerpt shows no text.
 func conceal(fs []Finding, text string, more []Finding) {
 	var secrets []Finding
-	for _, f := range slices.Concat(fs, more) {
-		if f.Rule == "secret" {
-			secrets = append(secrets, f)
+	for _, group := range [][]Finding{fs, more} {
+		for _, f := range group {
+			if f.Rule == "secret" {
+				secrets = append(secrets, f)
+			}
 		}
 	}
 	if len(secrets) == 0 {
