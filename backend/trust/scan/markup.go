@@ -71,7 +71,7 @@ func iconRisk(src string) (Severity, string) {
 func hostRisk(u *url.URL, plain Severity) (Severity, string) {
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if addr, err := netip.ParseAddr(host); err == nil {
-		if why := egress.Reserved(addr); why != "" {
+		if why := egress.Reserved(addr.WithZone("")); why != "" { // a zoned address is in no range
 			return High, "an icon fetched from " + why + ": the user's own machine or network"
 		}
 	} else {

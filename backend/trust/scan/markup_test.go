@@ -31,6 +31,7 @@ func TestIconForwardable(t *testing.T) {
 		"https://192.168.178.1/x":                  "private",
 		"http://169.254.169.254/latest/meta-data/": "link-local",
 		"https://[fe80::1]/x":                      "link-local",
+		"https://[fe80::1%25eth0]/x":               "link-local",
 		"https://[fd00::1]/x":                      "unique-local",
 		"https://127.1/x":                          "number",
 		"https://0x7f000001/x":                     "number",
