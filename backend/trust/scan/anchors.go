@@ -73,10 +73,10 @@ var (
 // text holds. A secret's finding never shows the secret.
 func matchRules(out []Finding, text string, m marks, set ruleSet) []Finding {
 	for i := set.from; i < set.to; i++ {
-		r := patternRules[i]
 		if m.rules&(1<<i) == 0 {
 			continue
 		}
+		r := &patternRules[i]
 		for _, s := range r.re.FindAllStringIndex(text, -1) {
 			if r.id == "secret" {
 				out = append(out, secretFinding(s[0], s[1], r.reason))
