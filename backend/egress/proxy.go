@@ -38,19 +38,33 @@ type Event struct {
 
 // Proxy passes traffic to the granted destinations only.
 type Proxy struct {
-	allow    map[catalog.HostPort]bool
+	allow map[catalog.HostPort]bool
+	// granted are the addresses granted as such, with their port.
+	granted map[netip.AddrPort]bool
+	// host are the Docker host's own addresses, which no name may lead to.
+	host     map[netip.Addr]bool
 	resolver interface {
 		LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 	}
+	connect func(ctx context.Context, network, address string) (net.Conn, error)
 	record  func(Event)
 	forward *httputil.ReverseProxy
 }
 
-// New makes a proxy for grants; record receives every event, one at a time.
-func New(grants []catalog.HostPort, record func(Event)) *Proxy {
-	p := &Proxy{allow: map[catalog.HostPort]bool{}, resolver: net.DefaultResolver}
+// New makes a proxy for grants, refusing names that lead to one of host,
+// the Docker host's own addresses; record receives every event, one at a
+// time.
+func New(grants []catalog.HostPort, host []netip.Addr, record func(Event)) *Proxy {
+	p := &Proxy{allow: map[catalog.HostPort]bool{}, granted: map[netip.AddrPort]bool{}, host: map[netip.Addr]bool{}, resolver: net.DefaultResolver,
+		connect: (&net.Dialer{Timeout: dialTimeout}).DialContext}
 	for _, g := range grants {
 		p.allow[g] = true
+		if a, err := netip.ParseAddr(g.Host); err == nil {
+			p.granted[netip.AddrPortFrom(a.Unmap(), uint16(g.Port))] = true
+		}
+	}
+	for _, a := range host {
+		p.host[a.Unmap().WithZone("")] = true
 	}
 	var mu sync.Mutex
 	p.record = func(e Event) {
@@ -162,38 +176,47 @@ func (p *Proxy) dial(ctx context.Context, method, hostport string) (conn net.Con
 	if !p.allow[grant] {
 		return nil, &refusal{fmt.Sprintf("%s is not granted to this server", grant)}
 	}
-	addrs, err := p.addresses(ctx, grant.Host)
+	addrs, err := p.addresses(ctx, grant)
 	if err != nil {
 		return nil, err
 	}
-	d := net.Dialer{Timeout: dialTimeout}
 	for _, a := range addrs {
 		ev.Address = netip.AddrPortFrom(a, uint16(port)).String()
-		if conn, err = d.DialContext(ctx, "tcp", ev.Address); err == nil {
+		if conn, err = p.connect(ctx, "tcp", ev.Address); err == nil {
 			return conn, nil
 		}
 	}
 	return nil, err
 }
 
-// addresses resolves a granted host. An address granted as such is used as
-// is; a name must resolve to public addresses, and those others are dropped.
-func (p *Proxy) addresses(ctx context.Context, host string) ([]netip.Addr, error) {
-	if a, err := netip.ParseAddr(host); err == nil {
+// addresses resolves a grant. An address granted as such is used as is; a
+// name must resolve to public addresses that are not the Docker host's, and
+// the others are dropped, unless a person granted that address and port too.
+func (p *Proxy) addresses(ctx context.Context, grant catalog.HostPort) ([]netip.Addr, error) {
+	if a, err := netip.ParseAddr(grant.Host); err == nil {
 		return []netip.Addr{a}, nil
 	}
-	found, err := p.resolver.LookupNetIP(ctx, "ip", host)
+	found, err := p.resolver.LookupNetIP(ctx, "ip", grant.Host)
 	if err != nil {
-		return nil, fmt.Errorf("cannot resolve %s: %v", host, err)
+		return nil, fmt.Errorf("cannot resolve %s: %v", grant.Host, err)
 	}
 	var ok []netip.Addr
 	why := ""
 	for _, a := range found {
-		if r := reservedRange(a); r != "" {
-			why = fmt.Sprintf("%s resolves to %s, %s; grant that address itself if it is meant", host, a.Unmap(), r)
+		a = a.Unmap()
+		if p.granted[netip.AddrPortFrom(a, uint16(grant.Port))] {
+			ok = append(ok, a)
 			continue
 		}
-		ok = append(ok, a.Unmap())
+		r := reservedRange(a)
+		if p.host[a.WithZone("")] {
+			r = "an address of the Docker host itself"
+		}
+		if r != "" {
+			why = fmt.Sprintf("%s resolves to %s, %s; grant that address itself if it is meant", grant.Host, a, r)
+			continue
+		}
+		ok = append(ok, a)
 	}
 	if len(ok) == 0 {
 		return nil, &refusal{why}

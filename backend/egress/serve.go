@@ -17,9 +17,9 @@ const Port = 3128
 
 // Serve runs the proxy on l until it fails, writing each event to events
 // as a JSON line.
-func Serve(l net.Listener, grants []catalog.HostPort, events io.Writer) error {
+func Serve(l net.Listener, grants []catalog.HostPort, host []netip.Addr, events io.Writer) error {
 	enc := json.NewEncoder(events)
-	p := New(grants, func(e Event) { enc.Encode(e) })
+	p := New(grants, host, func(e Event) { enc.Encode(e) })
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
 	return srv.Serve(l)
 }

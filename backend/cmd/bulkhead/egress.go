@@ -19,8 +19,9 @@ import (
 
 // newEgressProxyCommand is what the egress proxy container runs; people don't.
 func newEgressProxyCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:    "egress-proxy SUBNET HOST:PORT...",
+	var host []string
+	cmd := &cobra.Command{
+		Use:    "egress-proxy SUBNET HOST:PORT... [--host-address ADDR]...",
 		Short:  "Serve the allow-list proxy inside a sandbox's egress container",
 		Hidden: true,
 		Args:   cobra.MinimumNArgs(2),
@@ -37,13 +38,23 @@ func newEgressProxyCommand() *cobra.Command {
 				}
 				grants = append(grants, g)
 			}
+			var hostAddrs []netip.Addr
+			for _, h := range host {
+				a, err := netip.ParseAddr(h)
+				if err != nil {
+					return fmt.Errorf("egress host address %q: %v", h, err)
+				}
+				hostAddrs = append(hostAddrs, a)
+			}
 			l, err := egress.ListenInside(subnet)
 			if err != nil {
 				return err
 			}
-			return egress.Serve(l, grants, os.Stdout)
+			return egress.Serve(l, grants, hostAddrs, os.Stdout)
 		},
 	}
+	cmd.Flags().StringArrayVar(&host, "host-address", nil, "an address of the Docker host, which no granted name may lead to")
+	return cmd
 }
 
 // recordEgress writes proxy events to the state database; a failure to
