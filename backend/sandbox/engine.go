@@ -34,6 +34,10 @@ type Engine struct {
 	sources ImageSources
 	// onEgress records egress proxy events (OnEgress).
 	onEgress func(server string, ev egress.Event)
+	// proxyHosts are /etc/hosts entries ("name:address") for egress
+	// proxies. Only tests set them, to give a destination on this machine a
+	// name the proxy resolves; the proxy checks it like any other.
+	proxyHosts []string
 
 	mu       sync.Mutex
 	instance *instance // taken on first launch

@@ -106,9 +106,13 @@ func relaySpec(server Spec, helper Image) Spec {
 
 // egressSpec runs the egress proxy of a server granted network access:
 // locked down like any server, listening on the server's internal network
-// only and passing the grants on.
-func egressSpec(server Spec, helper Image, subnet netip.Prefix) Spec {
-	args := []string{"/bulkhead", "egress-proxy", subnet.String()}
+// only and passing the grants on, with the Docker host's own addresses.
+func egressSpec(server Spec, helper Image, subnet netip.Prefix, host []netip.Addr) Spec {
+	args := []string{"/bulkhead", "egress-proxy"}
+	for _, a := range host {
+		args = append(args, "--host-address="+a.String())
+	}
+	args = append(args, subnet.String())
 	for _, g := range server.Network.Allow {
 		args = append(args, g.String())
 	}

@@ -50,8 +50,12 @@ func (e *Engine) launchNetworked(ctx context.Context, spec Spec, labels map[stri
 	p := placement{network: network, alias: serverAlias, stdin: spec.Transport == catalog.TransportStdio}
 	var proxy *Sandbox
 	if !spec.Network.None() {
-		proxy, err = e.launch(ctx, egressSpec(spec, helper, subnet), withRole(labels, roleEgress, helper),
-			placement{network: network, outside: outsideNetwork, events: e.egressLog(spec.Server, log)}, log)
+		host, err := e.hostAddresses(ctx)
+		if err != nil {
+			return fail(fmt.Errorf("server %q: %w", spec.Server, err))
+		}
+		proxy, err = e.launch(ctx, egressSpec(spec, helper, subnet, host), withRole(labels, roleEgress, helper),
+			placement{network: network, outside: outsideNetwork, hosts: e.proxyHosts, events: e.egressLog(spec.Server, log)}, log)
 		if err != nil {
 			return fail(err)
 		}

@@ -3,7 +3,9 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
+	"slices"
 
 	"github.com/moby/moby/client"
 )
@@ -58,4 +60,41 @@ func (e *Engine) reapNetworks(ctx context.Context, alive func(instance string) b
 		n++
 	}
 	return n, nil
+}
+
+// hostAddresses are the Docker host's own addresses, which no granted name
+// may lead to: every network's gateway as the engine has it (the first
+// address of its subnet where the engine leaves the gateway out, as 20.10
+// does for the default bridge), and the addresses of this machine's
+// interfaces, which are the host's where Bulkhead runs on it. Where it
+// does not (Docker Desktop), the gateways are the part that applies.
+func (e *Engine) hostAddresses(ctx context.Context) ([]netip.Addr, error) {
+	res, err := e.cli.NetworkList(ctx, client.NetworkListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list the engine's networks to find the host's own addresses: %s", oneLine(err))
+	}
+	var addrs []netip.Addr
+	for _, nw := range res.Items {
+		for _, c := range nw.IPAM.Config {
+			switch {
+			case c.Gateway.IsValid():
+				addrs = append(addrs, c.Gateway.Unmap())
+			case c.Subnet.IsValid():
+				addrs = append(addrs, c.Subnet.Masked().Addr().Next())
+			}
+		}
+	}
+	ifaddrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil, fmt.Errorf("list this machine's addresses: %v", err)
+	}
+	for _, a := range ifaddrs {
+		if ipnet, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(ipnet.IP); ok {
+				addrs = append(addrs, ip.Unmap())
+			}
+		}
+	}
+	slices.SortFunc(addrs, netip.Addr.Compare)
+	return slices.Compact(addrs), nil
 }

@@ -98,6 +98,8 @@ type placement struct {
 	stdin bool
 	// outside is a second network joined before start: the egress proxy's.
 	outside string
+	// hosts are /etc/hosts entries, "name:address".
+	hosts []string
 	// env is added to the spec's: the proxy settings, which are not pinned
 	// (the proxy's address changes from launch to launch).
 	env []string
@@ -161,6 +163,7 @@ func containerConfig(s Spec, labels map[string]string, p placement) (*container.
 			NanoCPUs:   int64(s.CPU * 1e9),
 			PidsLimit:  &pids,
 		},
+		ExtraHosts: p.hosts,
 	}
 	var nets *network.NetworkingConfig
 	if p.network != "" {
