@@ -94,10 +94,16 @@ func New(grants []catalog.HostPort, host []netip.Addr, record func(Event)) *Prox
 
 type methodKey struct{}
 
-// ServeHTTP handles CONNECT and absolute-form http:// requests.
+// ServeHTTP handles what the proxy settings send, CONNECT and
+// absolute-form http:// requests, and origin-form requests, which came to a
+// granted port by a granted name (byHost).
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodConnect {
 		p.tunnel(w, r)
+		return
+	}
+	if !r.URL.IsAbs() {
+		p.byHost(w, r)
 		return
 	}
 	if r.URL.Scheme != "http" || r.URL.Host == "" {
@@ -128,8 +134,14 @@ func (p *Proxy) tunnel(w http.ResponseWriter, r *http.Request) {
 	if _, err := io.WriteString(down, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
 		return
 	}
+	splice(down, buf, up)
+}
+
+// splice copies both ways between down (read through from) and up until
+// both directions end.
+func splice(down net.Conn, from io.Reader, up net.Conn) {
 	done := make(chan struct{}, 2)
-	go func() { io.Copy(up, buf); closeWrite(up); done <- struct{}{} }()
+	go func() { io.Copy(up, from); closeWrite(up); done <- struct{}{} }()
 	go func() { io.Copy(down, up); closeWrite(down); done <- struct{}{} }()
 	<-done
 	<-done

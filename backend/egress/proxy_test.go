@@ -17,16 +17,21 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 )
 
-// lookups records the names the proxy resolved, and resolves as the system does.
+// lookups records the names the proxy resolved, and resolves them from
+// zone if set, else as the system does.
 type lookups struct {
 	mu    sync.Mutex
 	names []string
+	zone  zone
 }
 
 func (l *lookups) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
 	l.mu.Lock()
 	l.names = append(l.names, host)
 	l.mu.Unlock()
+	if l.zone != nil {
+		return l.zone.LookupNetIP(ctx, network, host)
+	}
 	return net.DefaultResolver.LookupNetIP(ctx, network, host)
 }
 
@@ -122,10 +127,10 @@ func loopbackOnly(connect func(context.Context, string, string) (net.Conn, error
 	}
 }
 
-// names resolves names as a zone file would, and nothing else.
-type names map[string][]netip.Addr
+// zone resolves names as a zone file would, and nothing else.
+type zone map[string][]netip.Addr
 
-func (n names) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+func (n zone) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
 	if a, ok := n[host]; ok {
 		return a, nil
 	}
@@ -148,7 +153,7 @@ func TestProxyRefusesTheHostsOwnAddresses(t *testing.T) {
 	}
 	var events []Event
 	p := New(grants, []netip.Addr{public, gateway, loopback}, func(e Event) { events = append(events, e) })
-	p.resolver = names{"public.example": {public}, "gateway.example": {gateway}, "dest.example": {loopback}}
+	p.resolver = zone{"public.example": {public}, "gateway.example": {gateway}, "dest.example": {loopback}}
 	p.connect = loopbackOnly(p.connect)
 	srv := httptest.NewServer(p)
 	defer srv.Close()

@@ -46,11 +46,11 @@ func newEgressProxyCommand() *cobra.Command {
 				}
 				hostAddrs = append(hostAddrs, a)
 			}
-			l, err := egress.ListenInside(subnet)
+			ls, err := egress.ListenInside(subnet, egress.Ports(grants))
 			if err != nil {
 				return err
 			}
-			return egress.Serve(l, grants, hostAddrs, os.Stdout)
+			return egress.Serve(ls, grants, hostAddrs, os.Stdout)
 		},
 	}
 	cmd.Flags().StringArrayVar(&host, "host-address", nil, "an address of the Docker host, which no granted name may lead to")
