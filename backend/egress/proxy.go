@@ -82,7 +82,9 @@ func New(grants []catalog.HostPort, host []netip.Addr, record func(Event)) *Prox
 			},
 			ForceAttemptHTTP2:     false,
 			ResponseHeaderTimeout: 5 * time.Minute,
-			IdleConnTimeout:       time.Minute,
+			// Each request dials, is checked and is recorded: none rides
+			// on a connection another request opened.
+			DisableKeepAlives: true,
 		},
 		FlushInterval: -1,
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 	"github.com/bulkhead-dev/bulkhead/backend/egress"
@@ -130,9 +131,26 @@ func egressSpec(server Spec, helper Image, subnet netip.Prefix, host []netip.Add
 	}
 }
 
-// proxyEnv points the usual proxy settings at the egress proxy. Every HTTP
-// client that honours them goes through it; one that does not has no
-// route out anyway.
+// proxySysctls let the egress proxy listen on a port below 1024 granted by
+// name without a capability. A sysctl of the net namespace, it is the
+// proxy's own: the server's namespace keeps the engine's setting.
+var proxySysctls = map[string]string{"net.ipv4.ip_unprivileged_port_start": "0"}
+
+// namesToProxy are /etc/hosts entries that resolve every name granted to a
+// server to its egress proxy, which routes what comes by name (a client
+// that ignores the proxy settings) to that name, on the port dialed.
+func namesToProxy(grants []catalog.HostPort, proxy netip.Addr) []string {
+	var hosts []string
+	for _, g := range egress.Named(grants) {
+		if h := g.Host + ":" + proxy.String(); !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts
+}
+
+// proxyEnv points the usual proxy settings at the egress proxy, for the
+// HTTP clients that honour them; the others find it by the granted names.
 func proxyEnv(proxy netip.Addr) []string {
 	url := "http://" + netip.AddrPortFrom(proxy, egress.Port).String()
 	return []string{

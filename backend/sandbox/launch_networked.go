@@ -22,7 +22,8 @@ const outsideNetwork = "bridge"
 // internal network (no route out, no host address). A relay on it carries
 // HTTP over its attached stdio, so no port is published; an egress proxy on
 // it and on the outside network is the only way out, to the granted
-// destinations. On any failure nothing is left behind.
+// destinations, whether the server uses the proxy settings or dials a
+// granted name, which resolves to the proxy. On any failure nothing is left behind.
 func (e *Engine) launchNetworked(ctx context.Context, spec Spec, labels map[string]string, log *ServerLog) (*Sandbox, error) {
 	if spec.Transport == catalog.TransportHTTP && spec.HTTP == nil {
 		return nil, fmt.Errorf("server %q speaks HTTP but names no port; add `http: {port: N}` to its catalog entry", spec.Server)
@@ -55,7 +56,7 @@ func (e *Engine) launchNetworked(ctx context.Context, spec Spec, labels map[stri
 			return fail(fmt.Errorf("server %q: %w", spec.Server, err))
 		}
 		proxy, err = e.launch(ctx, egressSpec(spec, helper, subnet, host), withRole(labels, roleEgress, helper),
-			placement{network: network, outside: outsideNetwork, hosts: e.proxyHosts, events: e.egressLog(spec.Server, log)}, log)
+			placement{network: network, outside: outsideNetwork, hosts: e.proxyHosts, sysctls: proxySysctls, events: e.egressLog(spec.Server, log)}, log)
 		if err != nil {
 			return fail(err)
 		}
@@ -64,7 +65,7 @@ func (e *Engine) launchNetworked(ctx context.Context, spec Spec, labels map[stri
 		if err != nil {
 			return fail(fmt.Errorf("server %q: find its egress proxy: %s", spec.Server, oneLine(err)))
 		}
-		p.env = proxyEnv(addr)
+		p.env, p.hosts = proxyEnv(addr), namesToProxy(spec.Network.Allow, addr)
 	}
 	s, err := e.launch(ctx, spec, labels, p, log)
 	if err != nil {

@@ -100,6 +100,8 @@ type placement struct {
 	outside string
 	// hosts are /etc/hosts entries, "name:address".
 	hosts []string
+	// sysctls are set in its own network namespace: the egress proxy's.
+	sysctls map[string]string
 	// env is added to the spec's: the proxy settings, which are not pinned
 	// (the proxy's address changes from launch to launch).
 	env []string
@@ -164,6 +166,7 @@ func containerConfig(s Spec, labels map[string]string, p placement) (*container.
 			PidsLimit:  &pids,
 		},
 		ExtraHosts: p.hosts,
+		Sysctls:    p.sysctls,
 	}
 	var nets *network.NetworkingConfig
 	if p.network != "" {
