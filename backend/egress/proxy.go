@@ -1,7 +1,8 @@
 // Package egress is the allow-list proxy that is a sandbox's only way out.
 // It runs in a helper container on the server's internal network and on an
 // outside one, and passes HTTP requests and CONNECT tunnels to the granted
-// host:port pairs only. It resolves names itself, after checking the grant,
+// host:port pairs only, as well as connections that came by a granted name
+// without the proxy settings (route.go). It resolves names itself, after checking the grant,
 // so an ungranted name is never even looked up, and it dials the address it
 // checked, so a name cannot be re-pointed between check and use.
 package egress
@@ -46,6 +47,7 @@ type Proxy struct {
 	resolver interface {
 		LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 	}
+	// connect dials an address that passed the checks.
 	connect func(ctx context.Context, network, address string) (net.Conn, error)
 	record  func(Event)
 	forward *httputil.ReverseProxy
