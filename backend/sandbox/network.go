@@ -89,10 +89,14 @@ func (e *Engine) hostAddresses(ctx context.Context) ([]netip.Addr, error) {
 		return nil, fmt.Errorf("list this machine's addresses: %v", err)
 	}
 	for _, a := range ifaddrs {
-		if ipnet, ok := a.(*net.IPNet); ok {
-			if ip, ok := netip.AddrFromSlice(ipnet.IP); ok {
-				addrs = append(addrs, ip.Unmap())
-			}
+		ipnet, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		// Every container's veth has a link-local address; the proxy refuses
+		// those through a name anyway.
+		if ip, ok := netip.AddrFromSlice(ipnet.IP); ok && !ip.IsLinkLocalUnicast() {
+			addrs = append(addrs, ip.Unmap())
 		}
 	}
 	slices.SortFunc(addrs, netip.Addr.Compare)
