@@ -95,7 +95,7 @@ func (e *Engine) hostAddresses(ctx context.Context) ([]netip.Addr, error) {
 		}
 		// Every container's veth has a link-local address; the proxy refuses
 		// those through a name anyway.
-		if ip, ok := netip.AddrFromSlice(ipnet.IP); ok && !ip.IsLinkLocalUnicast() {
+		if ip, ok := netip.AddrFromSlice(ipnet.IP); ok && !ip.Unmap().IsLinkLocalUnicast() {
 			addrs = append(addrs, ip.Unmap())
 		}
 	}
