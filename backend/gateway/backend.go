@@ -125,10 +125,9 @@ func resolveSpec(ctx context.Context, eng *sandbox.Engine, st *store.Store, e ca
 
 type sandboxProcess struct{ sb *sandbox.Sandbox }
 
-// Transport speaks to the server over its attached stdio. Lines that are not
-// JSON-RPC (a banner, stray prints) are dropped and noted in the server's
-// log rather than ending the session. A server that speaks HTTP is reached
-// through its relay, whose stdio carries the HTTP.
+// Transport speaks to the server over its attached stdio (guardedStdio). A
+// server that speaks HTTP is reached through its relay, whose stdio carries
+// the HTTP.
 func (p sandboxProcess) Transport() mcp.Transport {
 	if h := p.sb.Spec.HTTP; p.sb.Spec.Transport == catalog.TransportHTTP && h != nil {
 		return &mcp.StreamableClientTransport{
@@ -138,11 +137,24 @@ func (p sandboxProcess) Transport() mcp.Transport {
 			MaxEventSize: MaxMessageBytes,
 		}
 	}
-	note := func(_ int, msg string, sample []byte) {
-		fmt.Fprintf(p.sb.Log(), "bulkhead: dropped a line the server wrote to stdout (%s): %s\n", msg, sample)
-	}
-	return &mcp.IOTransport{Reader: Guard(p.sb.Stdout(), MaxMessageBytes, note), Writer: p.sb.Stdin()}
+	return guardedStdio(p.sb.Spec.Server, p.sb.Stdout(), p.sb.Stdin(), p.sb.Log())
 }
+
+// guardedStdio speaks to a server over its stdio. Lines that are not
+// JSON-RPC (a banner, stray prints) are dropped and noted in its log
+// rather than ending the session; a reply dropped (too large, too deep)
+// fails the call waiting for it at once.
+func guardedStdio(server string, stdout io.Reader, stdin io.WriteCloser, log io.Writer) mcp.Transport {
+	note := func(bad Dropped) []byte {
+		fmt.Fprintf(log, "bulkhead: dropped a line the server wrote to stdout (%s): %s\n", bad.Reason, bad.Sample)
+		if bad.ID == nil || bad.Request {
+			return nil
+		}
+		return errorLine(bad.ID, CodeServerFailed, fmt.Sprintf("server %q sent a reply the gateway could not read (%s); it was dropped", server, bad.Reason))
+	}
+	return &mcp.IOTransport{Reader: Guard(stdout, MaxMessageBytes, note), Writer: stdin}
+}
+
 func (p sandboxProcess) Done() <-chan struct{}          { return p.sb.Done() }
 func (p sandboxProcess) Err() error                     { return p.sb.Err() }
 func (p sandboxProcess) Stop(ctx context.Context) error { return p.sb.Stop(ctx) }

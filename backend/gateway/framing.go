@@ -23,12 +23,25 @@ const MaxMessageBytes = mcp.DefaultMaxRequestBodyBytes
 type guard struct {
 	r       *bufio.Reader
 	max     int
-	onBad   func(code int, msg string, sample []byte)
+	onBad   func(Dropped) []byte
 	pending []byte
 }
 
-// Guard wraps a stream; onBad hears of each dropped line.
-func Guard(r io.Reader, max int, onBad func(code int, msg string, sample []byte)) io.ReadCloser {
+// Dropped is a line the guard did not pass on.
+type Dropped struct {
+	Code   int    // CodeParseError or CodeInvalidRequest
+	Reason string // what was wrong with it
+	Sample []byte // its first 200 bytes at most
+	// ID is the message's id as written, when one could be read, and
+	// Request says it had a method: a request, or a notification if it
+	// had no id too. A response the guard drops is one a caller waits for.
+	ID      json.RawMessage
+	Request bool
+}
+
+// Guard wraps a stream; onBad hears of each dropped line, and what it
+// returns (a whole line, or nothing) is passed on in its place.
+func Guard(r io.Reader, max int, onBad func(Dropped) []byte) io.ReadCloser {
 	return &guard{r: bufio.NewReaderSize(r, 64<<10), max: max, onBad: onBad}
 }
 
@@ -47,24 +60,34 @@ func (g *guard) Read(p []byte) (int, error) {
 
 func (g *guard) Close() error { return nil }
 
-// next returns the next acceptable line, newline included.
+// next returns the next acceptable line, newline included, or what onBad
+// put in the place of one that was not.
 func (g *guard) next() ([]byte, error) {
 	for {
-		line, tooLong, err := g.readLine()
+		var env envelope
+		line, tooLong, err := g.readLine(&env)
 		if err != nil && len(line) == 0 && !tooLong {
 			return nil, err
 		}
 		trimmed := bytes.TrimSpace(line)
+		bad := Dropped{Sample: trimmed[:min(len(trimmed), 200)]}
 		switch {
 		case tooLong:
-			g.onBad(CodeInvalidRequest, fmt.Sprintf("message larger than %d bytes", g.max), line[:min(len(line), 200)])
+			bad.Code, bad.Reason = CodeInvalidRequest, fmt.Sprintf("message larger than %d bytes", g.max)
 		case len(trimmed) == 0:
 		case !json.Valid(trimmed):
-			g.onBad(CodeParseError, "parse error: the message is not valid JSON", trimmed[:min(len(trimmed), 200)])
+			env.feed(trimmed) // too deep, or broken: its id may still be readable
+			bad.Code, bad.Reason = CodeParseError, "parse error: the message is not valid JSON (or nests deeper than the gateway reads)"
 		case trimmed[0] != '{':
-			g.onBad(CodeInvalidRequest, "invalid request: a message must be one JSON object (batches are not supported)", trimmed[:min(len(trimmed), 200)])
+			bad.Code, bad.Reason = CodeInvalidRequest, "invalid request: a message must be one JSON object (batches are not supported)"
 		default:
 			return append(trimmed, '\n'), nil
+		}
+		if bad.Code != 0 {
+			bad.ID, bad.Request = env.id, env.method
+			if instead := g.onBad(bad); len(instead) > 0 {
+				return instead, nil // err, if any, comes with the next read
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -73,10 +96,14 @@ func (g *guard) next() ([]byte, error) {
 }
 
 // readLine reads up to the next newline, keeping at most max bytes besides
-// it; a longer line is read to its end and reported as too long.
-func (g *guard) readLine() (line []byte, tooLong bool, err error) {
+// it; a longer line is read to its end, through env, and reported as too
+// long.
+func (g *guard) readLine(env *envelope) (line []byte, tooLong bool, err error) {
 	for {
 		chunk, err := g.r.ReadSlice('\n')
+		if tooLong {
+			env.feed(chunk)
+		}
 		if !tooLong {
 			n := len(line) + len(chunk)
 			if bytes.HasSuffix(chunk, []byte{'\n'}) {
@@ -84,6 +111,8 @@ func (g *guard) readLine() (line []byte, tooLong bool, err error) {
 			}
 			if n > g.max {
 				tooLong = true
+				env.feed(line)
+				env.feed(chunk)
 				line = append(line, chunk[:min(len(chunk), 200)]...)
 			} else {
 				line = append(line, chunk...)
@@ -119,13 +148,27 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 
 func (l *lineWriter) Close() error { return nil }
 
-// StreamTransport serves MCP on a client's stdin and stdout: bad lines are
-// answered with a JSON-RPC error (id null) and the session carries on.
+// StreamTransport serves MCP on a client's stdin and stdout: a bad line is
+// answered with a JSON-RPC error (for its id, when it had one that could
+// be read; else id null) and the session carries on.
 func StreamTransport(in io.Reader, out io.Writer) mcp.Transport {
 	w := &lineWriter{mu: &sync.Mutex{}, w: out}
-	reply := func(code int, msg string, _ []byte) {
-		b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": nil, "error": map[string]any{"code": code, "message": msg}})
-		w.Write(append(b, '\n'))
+	reply := func(bad Dropped) []byte {
+		if bad.Request || bad.ID == nil {
+			w.Write(errorLine(bad.ID, bad.Code, bad.Reason))
+		}
+		return nil
 	}
 	return &mcp.IOTransport{Reader: Guard(in, MaxMessageBytes, reply), Writer: w}
+}
+
+// errorLine is a JSON-RPC error response for id (null when nil), newline
+// ended.
+func errorLine(id json.RawMessage, code int, msg string) []byte {
+	var anyID any
+	if id != nil && json.Valid(id) {
+		anyID = id
+	}
+	b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": anyID, "error": map[string]any{"code": code, "message": msg}})
+	return append(b, '\n')
 }

@@ -26,11 +26,12 @@ func FuzzGuard(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, max int) {
 		max = 16 + abs(max)%4096
 		bad := 0
-		out, err := io.ReadAll(Guard(bytes.NewReader(in), max, func(code int, msg string, sample []byte) {
-			if msg == "" || len(sample) > 200 || (code != CodeParseError && code != CodeInvalidRequest) {
-				t.Errorf("bad report: %d %q %d bytes", code, msg, len(sample))
+		out, err := io.ReadAll(Guard(bytes.NewReader(in), max, func(d Dropped) []byte {
+			if d.Reason == "" || len(d.Sample) > 200 || (d.Code != CodeParseError && d.Code != CodeInvalidRequest) || len(d.ID) > maxID {
+				t.Errorf("bad report: %d %q %d bytes, id %q", d.Code, d.Reason, len(d.Sample), d.ID)
 			}
 			bad++
+			return nil
 		}))
 		if err != nil {
 			t.Fatal(err)
@@ -65,7 +66,7 @@ func TestGuardCapExcludesTheLineEnding(t *testing.T) {
 	msg := `{"jsonrpc":"2.0","method":"ping"}`
 	for _, tail := range []string{"", "\n"} {
 		for max, pass := range map[int]bool{len(msg): true, len(msg) - 1: false} {
-			out, _ := io.ReadAll(Guard(bytes.NewReader([]byte(msg+tail)), max, func(int, string, []byte) {}))
+			out, _ := io.ReadAll(Guard(bytes.NewReader([]byte(msg+tail)), max, func(Dropped) []byte { return nil }))
 			if got := len(out) > 0; got != pass {
 				t.Errorf("cap %d, ending %q: passed %v, want %v", max, tail, got, pass)
 			}
