@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -11,16 +10,7 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/policy"
 )
 
-// policyPath is the administrator's policy file: $BULKHEAD_POLICY, or the
-// machine-wide default.
-func policyPath() string {
-	if p := os.Getenv("BULKHEAD_POLICY"); p != "" {
-		return p
-	}
-	return policy.DefaultAdminPath
-}
-
-func loadAdmin() (policy.Admin, error) { return policy.LoadAdmin(policyPath()) }
+func loadAdmin() (policy.Admin, error) { return policy.LoadAdmin() }
 
 // splitTarget reads SERVER or SERVER/TOOL.
 func splitTarget(s string) (server, tool string) {
@@ -65,7 +55,7 @@ func newPolicyCommand(a *app) *cobra.Command {
 			}
 			for _, r := range admin.Tools {
 				if server == "" || r.Server == server || r.Server == "*" {
-					fmt.Fprintf(tw, "%s\t%s\tany\t%s\tadministrator (%s)\n", r.Server, orStar(r.Tool), r.Action, policyPath())
+					fmt.Fprintf(tw, "%s\t%s\tany\t%s\tadministrator (%s)\n", r.Server, orStar(r.Tool), r.Action, admin.Source)
 				}
 			}
 			tw.Flush()
