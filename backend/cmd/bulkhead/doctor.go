@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 
+	"github.com/bulkhead-dev/bulkhead/backend/policy"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
@@ -84,6 +85,8 @@ func (d *doctor) run(ctx context.Context) {
 		d.ok("catalog: %d built-in and %d user entries", len(cat.Entries)-user, user)
 	}
 
+	d.adminPolicy()
+
 	eng, err := a.engine(ctx)
 	if err != nil {
 		d.fail("%v", err)
@@ -128,6 +131,25 @@ func (d *doctor) run(ctx context.Context) {
 		d.fail("list sandboxes: %v", err)
 	} else {
 		d.ok("%d sandbox container(s) of this home on the engine", len(list))
+	}
+}
+
+// adminPolicy checks the administrator's policy can be trusted: Bulkhead
+// runs no server while it cannot.
+func (d *doctor) adminPolicy() {
+	admin, err := policy.LoadAdmin()
+	switch {
+	case err != nil:
+		d.fail("%v", err)
+	case admin.Source == "":
+		path, _ := policy.AdminPath()
+		d.ok("no administrator policy (none at %s)", path)
+	default:
+		images := "any source"
+		if len(admin.Images.Allow) > 0 {
+			images = strings.Join(admin.Images.Allow, ", ")
+		}
+		d.ok("administrator policy %s: %d tool rule(s), images from %s", admin.Source, len(admin.Tools), images)
 	}
 }
 

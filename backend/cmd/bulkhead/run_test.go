@@ -269,6 +269,20 @@ func TestDoctor(t *testing.T) {
 	if !strings.Contains(out, "integrity checked") {
 		t.Errorf("doctor did not check the state database:\n%s", out)
 	}
+	if !strings.Contains(out, "ok    no administrator policy (none at /etc/bulkhead/policy.yaml)") {
+		t.Errorf("doctor did not say where the administrator policy would be:\n%s", out)
+	}
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	os.WriteFile(policy, []byte("tools: [{server: s, action: deny}]\n"), 0o644)
+	e.extra = []string{"BULKHEAD_POLICY=" + policy}
+	if out, _, code := e.run("doctor"); code != 0 || !strings.Contains(out, "ok    administrator policy "+policy+": 1 tool rule(s), images from any source") {
+		t.Errorf("doctor with an administrator policy (%d):\n%s", code, out)
+	}
+	os.Chmod(policy, 0o666)
+	if out, _, code := e.run("doctor"); code == 0 || !strings.Contains(out, "FAIL  administrator policy "+policy+": ") {
+		t.Errorf("doctor with a policy anyone can write (%d):\n%s", code, out)
+	}
+	e.extra = nil
 	db := filepath.Join(e.home, "bulkhead.db")
 	if f, err := os.OpenFile(db, os.O_WRONLY, 0); err == nil {
 		f.WriteAt(bytes.Repeat([]byte{0xA5}, 8192), 4096) // pages of the schema

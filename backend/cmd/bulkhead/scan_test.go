@@ -84,4 +84,15 @@ func TestAdministratorAllowListRefusesOtherImages(t *testing.T) {
 	os.WriteFile(policy, []byte("images:\n  alow: [x]\n"), 0o644)
 	_, errOut, code = e.run("scan", "plain")
 	oneLineError(t, errOut, code, "administrator policy "+policy+": ")
+
+	// A policy others could have changed is refused, and nothing runs
+	// without it.
+	os.WriteFile(policy, []byte("images:\n  allow: [docker.io/bulkhead-test/*]\n"), 0o644)
+	os.Chmod(policy, 0o666)
+	out, errOut, code = e.run("run", "plain")
+	oneLineError(t, errOut, code, "administrator policy "+policy+": "+policy+" can be changed by users other than its owner")
+	if out != "" {
+		t.Errorf("stdout: %q", out)
+	}
+	e.requireNoContainers(cli)
 }
