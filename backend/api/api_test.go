@@ -49,7 +49,7 @@ func TestDecisionWakesTheHeldCallOnce(t *testing.T) {
 		if a.Decision != store.AllowOnce || a.ArgsHash != got.ArgsHash {
 			t.Fatalf("the held call got %+v", a)
 		}
-	case <-time.After(5 * time.Second): // in-process decisions wake at once, without polling
+	case <-time.After(time.Minute): // in-process decisions wake at once, without polling (no Poll runs here)
 		t.Fatal("the held call was not woken")
 	}
 	wantError(t, e.req("POST", fmt.Sprintf("/api/approvals/%d/decision", id), map[string]string{"decision": store.Deny}), http.StatusConflict, CodeConflict)
@@ -86,6 +86,11 @@ func TestEventsTellWhatChanged(t *testing.T) {
 		t.Fatalf("content type %q", ct)
 	}
 	events := make(chan string, 32)
+	defer func() { // the reader ends once the stream is closed
+		resp.Body.Close()
+		for range events {
+		}
+	}()
 	go func() {
 		sc := bufio.NewScanner(resp.Body)
 		for sc.Scan() {
@@ -97,7 +102,7 @@ func TestEventsTellWhatChanged(t *testing.T) {
 	}()
 	want := func(name string) {
 		t.Helper()
-		timeout := time.After(5 * time.Second)
+		timeout := time.After(time.Minute)
 		for {
 			select {
 			case ev, ok := <-events:

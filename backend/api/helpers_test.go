@@ -122,30 +122,67 @@ func wantError(t testing.TB, resp *http.Response, status int, code string) {
 
 // hold puts a call on hold as a gateway in this process would, and
 // returns its id once it is pending, with the channel its decision comes
-// back on.
+// back on. A call still held when the test ends is abandoned, and the
+// test waits for its goroutine, so nothing of it outlives the test.
 func (e *env) hold(args string) (int64, <-chan store.Approval) {
 	e.t.Helper()
 	raw := json.RawMessage(args)
 	a := store.Approval{Server: "time", Tool: "get_time", Arguments: raw, ArgsHash: policy.ArgsHash(raw), Client: "test-client 1.0", Session: "s1", Reason: "ask"}
+	ctx, cancel := context.WithCancel(context.Background())
+	held := make(chan int64, 1)
 	out := make(chan store.Approval, 1)
+	failed := make(chan error, 1)
+	ended := make(chan struct{})
 	go func() {
-		got, err := e.queue.Hold(context.Background(), a, policy.HoldOptions{Timeout: time.Minute})
+		defer close(ended)
+		got, err := e.queue.Hold(ctx, a, policy.HoldOptions{Timeout: 10 * time.Minute, OnHeld: func(h store.Approval) { held <- h.ID }})
 		if err != nil {
-			e.t.Error(err)
+			failed <- err
+			return
 		}
 		out <- got
 	}()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		pending, err := e.st.Approvals(context.Background(), true, 0)
-		if err != nil {
-			e.t.Fatal(err)
+	e.t.Cleanup(func() {
+		cancel()
+		<-ended
+		select {
+		case err := <-failed:
+			e.t.Errorf("held call: %v", err)
+		default:
 		}
-		for _, p := range pending {
-			if p.ArgsHash == a.ArgsHash {
-				return p.ID, out
-			}
+	})
+	select {
+	case id := <-held:
+		return id, out
+	case <-ended:
+		select {
+		case id := <-held: // held, then ended at once
+			return id, out
+		case err := <-failed:
+			e.t.Fatalf("the call was never held: %v", err)
 		}
+	case <-time.After(time.Minute):
+		e.t.Fatal("the held call never became pending")
 	}
-	e.t.Fatal("the held call never became pending")
 	return 0, nil
+}
+
+// TestAHeldCallEndsWithItsTest: a call a test holds and never decides is
+// over when that test ends (abandoned, its goroutine gone), so it cannot
+// report into a test that has completed however slow the machine is.
+func TestAHeldCallEndsWithItsTest(t *testing.T) {
+	e := newEnv(t)
+	var id int64
+	t.Run("holds a call and leaves", func(t *testing.T) {
+		sub := *e
+		sub.t = t
+		id, _ = sub.hold(`{"left":"undecided"}`)
+	})
+	a, err := e.st.GetApproval(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Decision != store.Abandoned {
+		t.Fatalf("after its test, the held call is %+v; want it abandoned", a)
+	}
 }

@@ -52,13 +52,17 @@ type roundResult struct {
 
 func (e *env) decideRound(n int) roundResult {
 	t := e.t
-	ctx := context.Background()
+	ctx, cancel := context.WithCancel(context.Background())
 	type held struct {
 		args     string
 		decision store.Approval
 	}
 	results := make([]held, n)
 	var holders sync.WaitGroup
+	defer func() { // a round that fails half-way leaves no call waiting
+		cancel()
+		holders.Wait()
+	}()
 	for i := range n {
 		results[i].args = fmt.Sprintf(`{"n":%d}`, i)
 		holders.Add(1)
