@@ -12,6 +12,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/yosida95/uritemplate/v3"
+
+	"github.com/bulkhead-dev/bulkhead/backend/trust/scan"
 )
 
 // maxNameLen is the longest tool name the MCP spec recommends.
@@ -126,6 +128,7 @@ func (g *Gateway) publish(d *downstream, snap snapshot, names exposed) {
 		}
 		up := *t
 		up.Name = names.tools[t.Name]
+		up.Icons = forwardable(t.Icons)
 		if e, ok := g.register(d, d.pub.tools, up.Name, t.Name, &up, func() { s.AddTool(&up, g.forwardTool(d, t)) }); ok {
 			next.tools[up.Name] = e
 		}
@@ -133,6 +136,7 @@ func (g *Gateway) publish(d *downstream, snap snapshot, names exposed) {
 	for _, p := range snap.prompts {
 		up := *p
 		up.Name = names.prompts[p.Name]
+		up.Icons = forwardable(p.Icons)
 		if e, ok := g.register(d, d.pub.prompts, up.Name, p.Name, &up, func() { s.AddPrompt(&up, g.forwardPrompt(d, p.Name)) }); ok {
 			next.prompts[up.Name] = e
 		}
@@ -142,6 +146,7 @@ func (g *Gateway) publish(d *downstream, snap snapshot, names exposed) {
 			continue
 		}
 		up := *r
+		up.Icons = forwardable(r.Icons)
 		if e, ok := g.register(d, d.pub.resources, r.URI, r.URI, &up, func() { s.AddResource(&up, g.forwardRead(d)) }); ok {
 			next.resources[r.URI] = e
 		}
@@ -152,6 +157,7 @@ func (g *Gateway) publish(d *downstream, snap snapshot, names exposed) {
 			continue
 		}
 		up := *t
+		up.Icons = forwardable(t.Icons)
 		if e, ok := g.register(d, d.pub.templates, t.URITemplate, t.URITemplate, &up, func() { s.AddResourceTemplate(&up, g.forwardRead(d)) }); ok {
 			e.match = tpl
 			next.templates[t.URITemplate] = e
@@ -163,6 +169,20 @@ func (g *Gateway) publish(d *downstream, snap snapshot, names exposed) {
 	s.RemoveResources(g.release(gone(d.pub.resources, next.resources))...)
 	s.RemoveResourceTemplates(g.release(gone(d.pub.templates, next.templates))...)
 	d.pub = next
+}
+
+// forwardable keeps the icons a client may fetch. One that would have it
+// fetch from the user's own machine or network, run script or read a
+// local file is left out even once a person approved its definition: a
+// client fetches icons without asking anyone.
+func forwardable(icons []mcp.Icon) []mcp.Icon {
+	var out []mcp.Icon
+	for _, ic := range icons {
+		if ok, _ := scan.IconForwardable(ic.Source); ok {
+			out = append(out, ic)
+		}
+	}
+	return out
 }
 
 // register adds one definition upstream unless it is unchanged. The SDK
