@@ -6,11 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 )
@@ -148,29 +145,4 @@ func CopyServerLog(home, server string, w io.Writer) error {
 		return fmt.Errorf("no log for server %q yet: it has not been run from this Bulkhead home", server)
 	}
 	return nil
-}
-
-// EscapeControl shows control, format (zero-width, bidi) and invalid bytes
-// as escapes, so text from a server is displayed, never interpreted.
-func EscapeControl(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\t' || unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r < 0x100:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r > 0xffff:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		}
-		i += size
-	}
-	return b.String()
 }

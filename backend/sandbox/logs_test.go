@@ -7,26 +7,6 @@ import (
 	"testing"
 )
 
-func TestEscapeControl(t *testing.T) {
-	cases := map[string]string{
-		"plain text\tok":      "plain text\tok",
-		"\x1b[31mred\x1b[0m":  `\x1b[31mred\x1b[0m`,
-		"bell\a":              `bell\x07`,
-		"rtl\u202eevil":       `rtl\u202eevil`,
-		"zero\u200bwidth":     `zero\u200bwidth`,
-		"tag\U000E0041":       `tag\U000e0041`,
-		"bad\xffbyte":         `bad\xffbyte`,
-		`back\slash`:          `back\\slash`,
-		"héllo wörld 日本":      "héllo wörld 日本",
-		"c1 control \u009b[m": `c1 control \x9b[m`,
-	}
-	for in, want := range cases {
-		if got := EscapeControl(in); got != want {
-			t.Errorf("EscapeControl(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestServerLogLinesTailAndCopy(t *testing.T) {
 	home := t.TempDir()
 	l, err := OpenServerLog(home, "s")
