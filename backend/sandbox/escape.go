@@ -24,6 +24,11 @@ func EscapeJSON(s string) string { return escape(s, `\`) }
 func escape(s, backslash string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
+		if c := s[i]; ' ' <= c && c < 0x7f && c != '\\' { // the common case, at once
+			b.WriteByte(c)
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
