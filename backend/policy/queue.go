@@ -202,11 +202,44 @@ func (q *Queue) adoptOrphan(ctx context.Context, a store.Approval, keep bool) (i
 	return 0, nil
 }
 
+// States of a held call, as a person is shown it.
+const (
+	StatePending = "pending" // waits for a person
+	StateExpired = "expired" // undecided past its deadline: nobody can allow it
+	StateDecided = "decided"
+)
+
+// ErrExpired is returned for a decision on a call past its deadline.
+var ErrExpired = errors.New("expired")
+
+// StateOf tells whether a held call waits, expired or was decided. Expiry
+// is read from the deadline, never written, so it holds whoever runs: the
+// call of a gateway that was stopped, with nobody left to time it out,
+// expires all the same.
+func StateOf(a store.Approval, now time.Time) string {
+	switch {
+	case a.Decision != "":
+		return StateDecided
+	case !now.Before(a.Deadline):
+		return StateExpired
+	}
+	return StatePending
+}
+
 // Decide records a person's decision on a held call and wakes it if it
-// waits in this process.
+// waits in this process. A call past its deadline cannot be decided: its
+// gateway denies it, or has ended.
 func (q *Queue) Decide(ctx context.Context, id int64, decision, by string) (store.Approval, error) {
 	if !PersonDecision(decision) {
 		return store.Approval{}, fmt.Errorf("decision %q: use %v", decision, personDecisions)
+	}
+	held, err := q.st.GetApproval(ctx, id)
+	if err != nil {
+		return held, err
+	}
+	if StateOf(held, time.Now()) == StateExpired {
+		return held, fmt.Errorf("held call %d %w at %s without a decision: nothing can allow it now; the client may call again",
+			id, ErrExpired, held.Deadline.Local().Format(time.DateTime))
 	}
 	a, err := q.st.DecideApproval(ctx, id, decision, by)
 	if err == nil {
