@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -44,8 +44,9 @@ func newApprovalsCommand(a *app) *cobra.Command {
 				fmt.Fprintln(a.stdout, "no calls are waiting for approval")
 				return nil
 			}
+			now := time.Now()
 			for _, h := range held {
-				printApproval(a, h)
+				printApproval(a, h, now)
 			}
 			return nil
 		},
@@ -57,41 +58,46 @@ func newApprovalsCommand(a *app) *cobra.Command {
 
 // printApproval shows one held call; everything a server or agent chose
 // (tool, arguments, client name) is escaped, so it cannot draw on the
-// terminal.
-func printApproval(a *app, h store.Approval) {
-	state := "waiting, denied at " + h.Deadline.Local().Format("15:04:05")
-	if h.Owner == "" && h.Decision == "" {
-		state = "waiting; its gateway ended, a retry of the same call takes it up"
-	}
-	if h.Decision != "" {
+// terminal. The arguments are the bytes the call runs with, never decoded
+// and encoded again, under warnings of how a server could read them
+// otherwise (policy.ShowArguments, as the web UI shows them).
+func printApproval(a *app, h store.Approval, now time.Time) {
+	at := h.Deadline.Local().Format("15:04:05")
+	var state string
+	status := policy.StateOf(h, now)
+	switch status {
+	case policy.StateDecided:
 		state = h.Decision + " by " + h.DecidedBy
+	case policy.StateExpired:
+		state = "expired at " + at + " without a decision: nothing can allow it now"
+	case policy.StatePending:
+		state = "waiting, denied at " + at
+		if h.Owner == "" {
+			state = "waiting; its gateway ended, a retry of the same call takes it up"
+		}
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 1, ' ', 0)
-	fmt.Fprintf(tw, "held call %d\t%s\n", h.ID, state)
-	fmt.Fprintf(tw, "  tool\t%s of server %s\n", sandbox.EscapeControl(h.Tool), h.Server)
-	fmt.Fprintf(tw, "  client\t%s, %s\n", sandbox.EscapeControl(h.Client), h.CreatedAt.Local().Format("2006-01-02 15:04:05"))
-	fmt.Fprintf(tw, "  why held\t%s\n", h.Reason)
+	tw := newTable(a.stdout)
+	tw.row(fmt.Sprintf("held call %d", h.ID), state)
+	tw.row("  tool", h.Tool+" of server "+h.Server)
+	tw.row("  client", h.Client+", "+h.CreatedAt.Local().Format("2006-01-02 15:04:05"))
+	tw.row("  why held", h.Reason)
 	var findings []scan.Finding
 	json.Unmarshal([]byte(h.Findings), &findings)
 	for _, f := range findings {
-		fmt.Fprintf(tw, "  finding\t%s: %s %s\n", f.Rule, f.Reason, sandbox.EscapeControl(f.Excerpt))
+		tw.row("  finding", f.Rule+": "+f.Reason+" "+f.Excerpt)
 	}
-	tw.Flush()
+	tw.flush()
 	if len(h.Arguments) > 0 {
-		// Re-encoded JSON escapes control characters in strings; the line
-		// escape is for arguments that were not valid JSON.
-		pretty := string(h.Arguments)
-		var v any
-		if json.Unmarshal(h.Arguments, &v) == nil {
-			b, _ := json.MarshalIndent(v, "", "  ")
-			pretty = string(b)
+		shown := policy.ShowArguments(h.Arguments)
+		for _, w := range shown.Warnings {
+			fmt.Fprintf(a.stdout, "  WARNING %s\n", w)
 		}
 		fmt.Fprintf(a.stdout, "  arguments (sha256:%s)\n", h.ArgsHash[:12])
-		for _, line := range strings.Split(pretty, "\n") {
-			fmt.Fprintf(a.stdout, "    %s\n", sandbox.EscapeControl(line))
+		for _, line := range strings.Split(shown.Text, "\n") {
+			fmt.Fprintf(a.stdout, "    %s\n", line)
 		}
 	}
-	if h.Decision == "" {
+	if status == policy.StatePending {
 		fmt.Fprintf(a.stdout, "  decide: bulkhead approve %d [--session | --always | --always-exact]   or   bulkhead deny %d\n", h.ID, h.ID)
 	}
 	fmt.Fprintln(a.stdout)
@@ -176,20 +182,20 @@ func newSettingsCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			tw := newTable(a.stdout)
 			for _, kv := range policy.SettingKeys() {
 				if len(args) > 0 && kv[0] != args[0] {
 					continue
 				}
 				v, _ := s.Get(kv[0])
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", kv[0], v, kv[1])
+				tw.row(kv[0], v, kv[1])
 			}
 			if len(args) == 1 {
 				if _, err := s.Get(args[0]); err != nil {
 					return err
 				}
 			}
-			return tw.Flush()
+			return tw.flush()
 		},
 	}
 }

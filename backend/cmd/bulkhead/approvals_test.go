@@ -92,7 +92,7 @@ func TestHeldCallsWaitForAPerson(t *testing.T) {
 	if h.Server != "wb" || h.Tool != "echo" || h.Reason == "" || h.Client != "gateway-test 0" || h.Findings != "[]" {
 		t.Errorf("held call: %+v", h)
 	}
-	if out, _, _ := e.run("approvals"); strings.Contains(out, "\x1b") || !strings.Contains(out, `"text": "first \\u001b[31mred"`) {
+	if out, _, _ := e.run("approvals"); strings.Contains(out, "\x1b") || !strings.Contains(out, `"text": "first \u001b[31mred"`) {
 		t.Errorf("approvals should show the arguments escaped:\n%s", out)
 	}
 	notYet(t, first)

@@ -3,12 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
@@ -55,13 +53,11 @@ func newAuditCommand(a *app) *cobra.Command {
 				fmt.Fprintln(a.stdout, "no calls recorded")
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "TIME\tCLIENT\tSERVER\tTOOL\tDECISION\tBY\tSTATUS\tMS\tARGS")
+			tw := newTable(a.stdout, "TIME", "CLIENT", "SERVER", "TOOL", "DECISION", "BY", "STATUS", "MS", "ARGS")
 			for _, e := range entries {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", e.At.Local().Format("2006-01-02 15:04:05"), sandbox.EscapeControl(e.Client),
-					e.Server, sandbox.EscapeControl(e.Tool), e.Decision, e.DecidedBy, e.Status, e.LatencyMS, e.ArgsDigest[:12])
+				tw.row(e.At.Local().Format("2006-01-02 15:04:05"), e.Client, e.Server, e.Tool, e.Decision, e.DecidedBy, e.Status, e.LatencyMS, e.ArgsDigest[:12])
 			}
-			return tw.Flush()
+			return tw.flush()
 		},
 	}
 	fl := cmd.Flags()

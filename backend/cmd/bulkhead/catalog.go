@@ -2,9 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -36,13 +34,11 @@ func newCatalogCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tENABLED\tPUBLISHER\tIMAGE\tNETWORK\tMOUNTS\tSOURCE")
+			tw := newTable(a.stdout, "NAME", "ENABLED", "PUBLISHER", "IMAGE", "NETWORK", "MOUNTS", "SOURCE")
 			for _, e := range cat.Entries {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, yesNo(toggles.Servers[e.Name]), orDash(e.Publisher), e.Image,
-					e.Permissions.Network, mounts(e.Permissions.Mounts), source(e.Source))
+				tw.row(e.Name, yesNo(toggles.Servers[e.Name]), orDash(e.Publisher), e.Image, e.Permissions.Network, mounts(e.Permissions.Mounts), source(e.Source))
 			}
-			return tw.Flush()
+			return tw.flush()
 		},
 	}
 	ls.Flags().BoolVar(&asJSON, "json", false, "print the entries as JSON")

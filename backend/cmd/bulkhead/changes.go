@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -37,13 +36,11 @@ func newChangesCommand(a *app) *cobra.Command {
 				fmt.Fprintln(a.stdout, "nothing is withheld")
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "SERVER\tKIND\tNAME\tWHY\tSEEN\tHASH")
+			tw := newTable(a.stdout, "SERVER", "KIND", "NAME", "WHY", "SEEN", "HASH")
 			for _, c := range changes {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Server, c.Kind, sandbox.EscapeControl(orDash(c.Name)), c.Reason,
-					c.SeenAt.Local().Format("2006-01-02 15:04"), c.Hash[:12])
+				tw.row(c.Server, c.Kind, orDash(c.Name), c.Reason, c.SeenAt.Local().Format("2006-01-02 15:04"), c.Hash[:12])
 			}
-			return tw.Flush()
+			return tw.flush()
 		},
 	}
 	kind := store.KindTool

@@ -7,13 +7,11 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 	"github.com/bulkhead-dev/bulkhead/backend/egress"
-	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
@@ -92,17 +90,16 @@ func newEgressCommand(a *app) *cobra.Command {
 				fmt.Fprintln(a.stdout, "no egress recorded")
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "TIME\tSERVER\tVERDICT\tMETHOD\tDESTINATION\tADDRESS\tREASON")
+			tw := newTable(a.stdout, "TIME", "SERVER", "VERDICT", "METHOD", "DESTINATION", "ADDRESS", "REASON")
 			for _, e := range events {
 				verdict := "allowed"
 				if !e.Allowed {
 					verdict = "refused"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04:05"), e.Server, verdict, e.Method,
-					sandbox.EscapeControl(net.JoinHostPort(e.Host, strconv.Itoa(e.Port))), orDash(e.Address), sandbox.EscapeControl(orDash(e.Reason)))
+				tw.row(e.At.Local().Format("2006-01-02 15:04:05"), e.Server, verdict, e.Method, net.JoinHostPort(e.Host, strconv.Itoa(e.Port)),
+					orDash(e.Address), orDash(e.Reason))
 			}
-			return tw.Flush()
+			return tw.flush()
 		},
 	}
 	cmd.Flags().IntVar(&limit, "last", limit, "how many of the newest events to show")

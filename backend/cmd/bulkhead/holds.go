@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -34,8 +33,7 @@ func newHoldsCommand(a *app) *cobra.Command {
 				fmt.Fprintln(a.stdout, "nothing is held")
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSERVER\tWHAT\tHELD\tDECISION\tFOUND")
+			tw := newTable(a.stdout, "ID", "SERVER", "WHAT", "HELD", "DECISION", "FOUND")
 			for _, h := range holds {
 				var findings []scan.Finding
 				json.Unmarshal([]byte(h.Findings), &findings)
@@ -43,10 +41,10 @@ func newHoldsCommand(a *app) *cobra.Command {
 				for _, f := range findings {
 					rules = append(rules, f.Rule)
 				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.Server, h.Subject, h.CreatedAt.Local().Format("2006-01-02 15:04:05"),
+				tw.row(h.ID, h.Server, h.Subject, h.CreatedAt.Local().Format("2006-01-02 15:04:05"),
 					orDash(h.Decision), strings.Join(slices.Compact(slices.Sorted(slices.Values(rules))), ", "))
 			}
-			return tw.Flush()
+			return tw.flush()
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "also list decided holds")

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os/user"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -26,13 +25,11 @@ func newImageCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "SERVER\tIMAGE\tID\tREPO DIGEST\tAPPROVED\tBY")
+			tw := newTable(a.stdout, "SERVER", "IMAGE", "ID", "REPO DIGEST", "APPROVED", "BY")
 			for _, p := range pins {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Server, p.Ref, p.ID, orDash(p.RepoDigest),
-					p.ApprovedAt.Local().Format("2006-01-02 15:04"), p.ApprovedBy)
+				tw.row(p.Server, p.Ref, p.ID, orDash(p.RepoDigest), p.ApprovedAt.Local().Format("2006-01-02 15:04"), p.ApprovedBy)
 			}
-			return tw.Flush()
+			return tw.flush()
 		},
 	})
 	cmd.AddCommand(&cobra.Command{

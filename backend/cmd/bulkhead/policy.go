@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -44,22 +43,21 @@ func newPolicyCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "SERVER\tTOOL\tARGUMENTS\tACTION\tSET BY")
+			tw := newTable(a.stdout, "SERVER", "TOOL", "ARGUMENTS", "ACTION", "SET BY")
 			for _, r := range rules {
 				args := "any"
 				if r.ArgsHash != "" {
 					args = "sha256:" + r.ArgsHash[:12]
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Server, orStar(r.Tool), args, r.Action, r.SetBy)
+				tw.row(r.Server, orStar(r.Tool), args, r.Action, r.SetBy)
 			}
 			for _, r := range admin.Tools {
 				if server == "" || r.Server == server || r.Server == "*" {
-					fmt.Fprintf(tw, "%s\t%s\tany\t%s\tadministrator (%s)\n", r.Server, orStar(r.Tool), r.Action, admin.Source)
+					tw.row(r.Server, orStar(r.Tool), "any", r.Action, "administrator ("+admin.Source+")")
 				}
 			}
-			tw.Flush()
-			fmt.Fprintln(a.stdout, "\nwithout a rule: ask; deny for a tool the trust layer flagged; allow for a read-only, non-destructive tool of a verified or person-approved server.")
+			tw.flush()
+			fmt.Fprintln(a.stdout, "\nwithout a rule: ask; allow for a read-only, non-destructive tool of a verified or person-approved server.")
 			fmt.Fprintln(a.stdout, "the administrator's rules win over yours; the most specific of yours wins (exact arguments, tool, server).")
 			return nil
 		},

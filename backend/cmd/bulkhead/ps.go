@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 )
@@ -26,12 +25,11 @@ func newPsCommand(a *app) *cobra.Command {
 			if asJSON {
 				return json.NewEncoder(a.stdout).Encode(list)
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "SERVER\tCONTAINER\tSTATE\tSTATUS\tIMAGE")
+			tw := newTable(a.stdout, "SERVER", "CONTAINER", "STATE", "STATUS", "IMAGE")
 			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Server, s.Name, s.State, s.Status, s.Image)
+				tw.row(s.Server, s.Name, s.State, s.Status, s.Image)
 			}
-			return tw.Flush()
+			return tw.flush()
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -74,12 +73,11 @@ func newSecretCommand(a *app) *cobra.Command {
 					fmt.Fprintln(a.stdout, "no secrets stored")
 					return nil
 				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "SERVER\tNAME\tUPDATED")
+				tw := newTable(a.stdout, "SERVER", "NAME", "UPDATED")
 				for _, s := range stored {
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Server, s.Name, s.UpdatedAt.Local().Format("2006-01-02 15:04:05"))
+					tw.row(s.Server, s.Name, s.UpdatedAt.Local().Format("2006-01-02 15:04:05"))
 				}
-				return tw.Flush()
+				return tw.flush()
 			},
 		},
 		&cobra.Command{
