@@ -15,28 +15,39 @@ import (
 )
 
 // Approval is a held call as the UI shows it. Arguments are JSON exactly as
-// the client sent them; the UI shows them as text, never as markup.
+// the client sent them, for scripts with a faithful parser; a page shows
+// ArgumentsShown, made from those bytes without decoding them (a browser's
+// JSON.parse would round numbers and drop duplicate keys), and the
+// warnings. State is read at the time of the request: a call past its
+// deadline is expired even when no gateway is left to time it out.
 type Approval struct {
-	ID        int64           `json:"id"`
-	Server    string          `json:"server"`
-	Tool      string          `json:"tool"`
-	Arguments json.RawMessage `json:"arguments,omitempty"`
-	ArgsHash  string          `json:"argsHash"`
-	Client    string          `json:"client"`
-	Session   string          `json:"session"`
-	Reason    string          `json:"reason"`
-	Findings  json.RawMessage `json:"findings"`
-	CreatedAt time.Time       `json:"createdAt"`
-	Deadline  time.Time       `json:"deadline"`
-	Decision  string          `json:"decision,omitempty"`
-	DecidedBy string          `json:"decidedBy,omitempty"`
-	DecidedAt *time.Time      `json:"decidedAt,omitempty"`
+	ID               int64           `json:"id"`
+	Server           string          `json:"server"`
+	Tool             string          `json:"tool"`
+	Arguments        json.RawMessage `json:"arguments,omitempty"`
+	ArgumentsShown   string          `json:"argumentsShown,omitempty"`
+	ArgumentWarnings []string        `json:"argumentWarnings"`
+	ArgsHash         string          `json:"argsHash"`
+	Client           string          `json:"client"`
+	Session          string          `json:"session"`
+	Reason           string          `json:"reason"`
+	Findings         json.RawMessage `json:"findings"`
+	CreatedAt        time.Time       `json:"createdAt"`
+	Deadline         time.Time       `json:"deadline"`
+	State            string          `json:"state"`
+	Decision         string          `json:"decision,omitempty"`
+	DecidedBy        string          `json:"decidedBy,omitempty"`
+	DecidedAt        *time.Time      `json:"decidedAt,omitempty"`
 }
 
-func approvalOf(a store.Approval) Approval {
-	out := Approval{ID: a.ID, Server: a.Server, Tool: a.Tool, ArgsHash: a.ArgsHash, Client: a.Client, Session: a.Session,
-		Reason: a.Reason, Findings: json.RawMessage(a.Findings), CreatedAt: a.CreatedAt, Deadline: a.Deadline,
-		Decision: a.Decision, DecidedBy: a.DecidedBy}
+func approvalOf(a store.Approval, now time.Time) Approval {
+	shown := policy.ShowArguments(a.Arguments)
+	out := Approval{ID: a.ID, Server: a.Server, Tool: a.Tool, ArgumentsShown: shown.Text, ArgumentWarnings: shown.Warnings,
+		ArgsHash: a.ArgsHash, Client: a.Client, Session: a.Session, Reason: a.Reason, Findings: json.RawMessage(a.Findings),
+		CreatedAt: a.CreatedAt, Deadline: a.Deadline, State: policy.StateOf(a, now), Decision: a.Decision, DecidedBy: a.DecidedBy}
+	if out.ArgumentWarnings == nil {
+		out.ArgumentWarnings = []string{}
+	}
 	if len(a.Arguments) > 0 && json.Valid(a.Arguments) {
 		out.Arguments = a.Arguments
 	}
@@ -63,8 +74,9 @@ func (a *API) listApprovals(c *gin.Context) {
 		return
 	}
 	out := make([]Approval, 0, len(list))
+	now := time.Now()
 	for _, ap := range list {
-		out = append(out, approvalOf(ap))
+		out = append(out, approvalOf(ap, now))
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -74,7 +86,8 @@ type decisionRequest struct {
 }
 
 // decide records a person's decision on a held call; a call decided
-// already (by someone else, a timeout or its gateway ending) is a conflict.
+// already (by someone else, a timeout or its gateway ending), or past its
+// deadline, is a conflict.
 func (a *API) decide(c *gin.Context) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
@@ -90,12 +103,16 @@ func (a *API) decide(c *gin.Context) {
 		return
 	}
 	ap, err := a.cfg.Queue.Decide(c.Request.Context(), id, req.Decision, a.cfg.DecidedBy)
-	if err != nil {
+	switch {
+	case errors.Is(err, policy.ErrExpired):
+		fail(c, http.StatusConflict, CodeConflict, err.Error())
+		return
+	case err != nil:
 		failErr(c, err)
 		return
 	}
 	a.events.publish(EventApprovals)
-	c.JSON(http.StatusOK, approvalOf(ap))
+	c.JSON(http.StatusOK, approvalOf(ap, time.Now()))
 }
 
 // bindJSON reads the body into v, strictly; false once it has answered.
