@@ -6,6 +6,7 @@
 //   node drive.mjs URL STEP [ARGS...]   (URL carries #token=...)
 //     start SERVER                  click Start, wait for "running"
 //     decide TEXT DECISION click|key  act on the held call showing TEXT
+//     expired TEXT                  read the held call showing TEXT, expired
 //     diff SERVER NAME              read a withheld definition's diff, approve it
 //     themes                        the catalog in light and dark
 //     detail SERVER                 a server's grants, log and egress
@@ -76,11 +77,20 @@ try {
       const card = page.locator("[data-testid^=held-]").filter({ hasText: text });
       await card.waitFor({ timeout: 30_000 });
       const shown = await card.getByTestId("arguments").innerText();
+      const warnings = await card.getByTestId("argument-warnings").allInnerTexts();
       await shot(page, `approvals-${decision}`);
       if (via === "key") await page.keyboard.press(keys[decision]);
       else await card.getByRole("button", { name: labels[decision] }).click();
       await card.waitFor({ state: "detached", timeout: 30_000 });
-      out = { arguments: shown, problems };
+      out = { arguments: shown, warnings: warnings.join("\n"), problems };
+      break;
+    }
+    case "expired": {
+      const [text] = args;
+      const { page, problems } = await open("approvals");
+      const card = page.locator("[data-testid^=held-]").filter({ hasText: text });
+      await card.getByTestId("expired").waitFor({ timeout: 30_000 });
+      out = { state: await card.getByTestId("state").innerText(), buttons: await card.getByRole("button").count(), problems };
       break;
     }
     case "diff": {

@@ -114,7 +114,7 @@ function Main() {
         <Tab
           value="approvals"
           label={
-            <Badge color="warning" badgeContent={pending.data?.length ?? 0} data-testid="pending-count">
+            <Badge color="warning" badgeContent={pending.data?.filter((a) => a.state === "pending").length ?? 0} data-testid="pending-count">
               <Box sx={{ pr: 1.5 }}>Approvals</Box>
             </Badge>
           }

@@ -46,12 +46,23 @@ export function Code({ children, testid }: { children: string; testid?: string }
   );
 }
 
-// visible escapes control, bidirectional and zero-width characters, the
-// ones that hide instructions from a person reading.
+// hidden matches what Go's sandbox.EscapeControl escapes (the CLI, and the
+// arguments the API sends escaped already): controls, format characters
+// (zero-width, bidi, tags), separators but space, private use, unassigned,
+// lone surrogates, variation selectors, the other default-ignorable code
+// points and the blank Braille pattern.
+const hidden = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\p{Variation_Selector}\u2800]|[^\P{Zs} ]/gu;
+
+// visible shows each hidden character as the escape the CLI writes
+// (\x1b, \u200b, \U000e0041); tabs and line breaks stay.
 export function visible(s: string): string {
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, (c) =>
-    `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return s.replace(hidden, (c) => {
+    if (c === "\t" || c === "\n") return c;
+    const cp = c.codePointAt(0)!;
+    if (cp < 0x100) return `\\x${cp.toString(16).padStart(2, "0")}`;
+    if (cp > 0xffff) return `\\U${cp.toString(16).padStart(8, "0")}`;
+    return `\\u${cp.toString(16).padStart(4, "0")}`;
+  });
 }
 
 // Findings lists what the scanner found, one line each, with the text it

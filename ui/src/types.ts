@@ -42,11 +42,15 @@ export interface Finding {
   reason: string;
 }
 
+// A held call. Its raw "arguments" are left out on purpose: JSON.parse
+// rounds big numbers and drops duplicate keys. argumentsShown is the bytes
+// the call runs with, escaped by the backend as the CLI shows them.
 export interface Approval {
   id: number;
   server: string;
   tool: string;
-  arguments?: unknown;
+  argumentsShown?: string;
+  argumentWarnings: string[];
   argsHash: string;
   client: string;
   session: string;
@@ -54,6 +58,7 @@ export interface Approval {
   findings: Finding[];
   createdAt: string;
   deadline: string;
+  state: "pending" | "expired" | "decided";
   decision?: string;
   decidedBy?: string;
 }

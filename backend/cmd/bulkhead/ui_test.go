@@ -1,14 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/bulkhead-dev/bulkhead/backend/internal/testenv"
+	"github.com/bulkhead-dev/bulkhead/backend/policy"
+	"github.com/bulkhead-dev/bulkhead/backend/store"
 	"github.com/bulkhead-dev/bulkhead/ui"
 )
 
@@ -156,5 +162,60 @@ func TestUIApprovesDeniesAndShowsChanges(t *testing.T) {
 	written, err := os.ReadFile(filepath.Join(e.userDir, ".cursor", "mcp.json"))
 	if err != nil || !strings.Contains(string(written), s.url+"/mcp") || !strings.Contains(string(written), "Bearer "+s.gwToken) {
 		t.Errorf("Cursor's file after Write: %s %v (page: %v)", written, err, client)
+	}
+}
+
+// TestUIShowsTheArgumentsThatRun: a held call whose arguments a browser's
+// JSON.parse would change (a number past 2^53, one past a float64, a key
+// given twice, an invisible tag character) is shown in the page as the
+// bytes that run, escaped, under a warning for each; a call whose gateway
+// was stopped is shown expired past its deadline, with nothing to decide.
+func TestUIShowsTheArgumentsThatRun(t *testing.T) {
+	cli := testenv.RequireEngine(t)
+	requireBrowser(t)
+	e := newEnv(t, entryYAML("wb", testenv.ServerImage(t, cli, "wellbehaved"), ""))
+	s := e.startServe(t, "--addr", ":0")
+	url := s.url + "/#token=" + s.apiToken
+	if code := s.do(t, s.apiToken, "POST", "/api/servers/wb/start", map[string]any{}, nil); code != 200 {
+		t.Fatalf("start wb: %d", code)
+	}
+	cs := s.connect(t)
+	raw := json.RawMessage("{\"text\":\"tagged\U000E0041\",\"n\":9007199254740993,\"big\":1e400,\"k\":1,\"k\":2}")
+	done := make(chan error, 1)
+	go func() {
+		_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "wb__echo", Arguments: raw})
+		done <- err
+	}()
+	s.waitHeld(t, "tagged\U000E0041")
+
+	seen := drive(t, url, "decide", "tagged", "deny", "click")
+	want := "{\n  \"text\": \"tagged\\U000e0041\",\n  \"n\": 9007199254740993,\n  \"big\": 1e400,\n  \"k\": 1,\n  \"k\": 2\n}"
+	if shown, _ := seen["arguments"].(string); shown != want {
+		t.Errorf("the page showed the arguments as\n%s\nwant\n%s", shown, want)
+	}
+	warnings, _ := seen["warnings"].(string)
+	for _, w := range []string{
+		"$.n: 9007199254740993 is 9007199254740992 in a float64",
+		"$.big: 1e400 is beyond what a float64 holds",
+		`$: the key "k" is given more than once`,
+	} {
+		if !strings.Contains(warnings, w) {
+			t.Errorf("the page's warnings miss %q:\n%s", w, warnings)
+		}
+	}
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "a person declined") {
+		t.Errorf("the client after Deny: %v", err)
+	}
+
+	// A gateway that was stopped left a call pending; nobody times it out.
+	st := e.openHomeStore(t)
+	args := json.RawMessage(`{"text":"left by a stopped gateway"}`)
+	if _, err := st.AddApproval(context.Background(), store.Approval{Owner: "a-stopped-gateway", Server: "wb", Tool: "echo", Arguments: args,
+		ArgsHash: policy.ArgsHash(args), Client: "gone 1", Session: "gone", Reason: "ask", Deadline: time.Now().Add(-time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	expired := drive(t, url, "expired", "left by a stopped gateway")
+	if state, _ := expired["state"].(string); !strings.Contains(state, "without a decision: nothing can allow it now") || expired["buttons"] != float64(0) {
+		t.Errorf("the call past its deadline in the page: %v", expired)
 	}
 }
