@@ -42,14 +42,14 @@ func ShowArguments(raw json.RawMessage) ShownArguments {
 		return ShownArguments{Text: escapeLines(string(raw), sandbox.EscapeControl),
 			Warnings: []string{"the arguments are not valid JSON: each server reads them its own way"}}
 	}
-	warnings, depth := readings(raw)
+	found, depth := readings(raw)
 	var text bytes.Buffer
 	if depth <= maxIndent {
 		json.Indent(&text, raw, "", "  ")
 	} else {
 		json.Compact(&text, raw)
 	}
-	return ShownArguments{Text: escapeLines(text.String(), sandbox.EscapeJSON), Warnings: warnings}
+	return ShownArguments{Text: escapeLines(text.String(), sandbox.EscapeJSON), Warnings: found.list}
 }
 
 func escapeLines(s string, escape func(string) string) string {
@@ -105,8 +105,9 @@ func path(stack []*container) string {
 
 // warnings collects what readings finds, written out up to maxWarnings.
 type warnings struct {
-	list []string
-	more int
+	list  []string
+	more  int
+	lossy bool // decoding loses something: a key given twice, text not UTF-8 or half a surrogate pair
 }
 
 func (w *warnings) add(msg func() string) {
@@ -120,7 +121,7 @@ func (w *warnings) add(msg func() string) {
 // readings walks valid JSON token by token (never recursively) and says
 // where a server could read it otherwise than its text shows, and how deep
 // it nests.
-func readings(raw []byte) (found []string, depth int) {
+func readings(raw []byte) (found warnings, depth int) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var w warnings
@@ -132,7 +133,7 @@ func readings(raw []byte) (found []string, depth int) {
 			if w.more > 0 {
 				w.list = append(w.list, fmt.Sprintf("and %d more like these", w.more))
 			}
-			return w.list, depth
+			return w, depth
 		}
 		lit := raw[from:dec.InputOffset()] // the token, after any separator
 		from = dec.InputOffset()
@@ -143,6 +144,7 @@ func readings(raw []byte) (found []string, depth int) {
 		if s, ok := tok.(string); ok && top != nil && top.wantKey {
 			top.key, top.shown, top.wantKey = s, sandbox.EscapeJSON(string(bytes.TrimLeft(lit, " \t\r\n,:"))), false
 			if top.keys[s]++; top.keys[s] == 2 {
+				w.lossy = true
 				w.add(func() string {
 					return fmt.Sprintf("%s: the key %s is given more than once: servers differ on which value they take (most the last, some the first)",
 						path(stack[:len(stack)-1]), top.shown)
@@ -183,11 +185,13 @@ func readings(raw []byte) (found []string, depth int) {
 // UTF-8, and escapes of half a surrogate pair, which decoders replace.
 func textReadings(w *warnings, lit []byte, at func() string) {
 	if !utf8.Valid(lit) {
+		w.lossy = true
 		w.add(func() string {
 			return at() + `: the text holds bytes that are not UTF-8 (shown as \xNN): servers read U+FFFD in their place, or refuse the call`
 		})
 	}
 	if halfSurrogate(lit) {
+		w.lossy = true
 		w.add(func() string {
 			return at() + `: the text holds half a surrogate pair (a lone \ud800-\udfff escape): servers read U+FFFD in its place, or refuse the call`
 		})
@@ -289,4 +293,11 @@ func cut(s string) string {
 		return s[:37] + "..."
 	}
 	return s
+}
+
+// decodesFaithfully reports whether valid JSON decodes to values that
+// encode back to what it says: no key given twice, all text UTF-8.
+func decodesFaithfully(raw []byte) bool {
+	found, _ := readings(raw)
+	return !found.lossy
 }

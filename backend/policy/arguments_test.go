@@ -95,3 +95,22 @@ func contains(list []string, prefix string) bool {
 	}
 	return false
 }
+
+// Arguments a decoder reads otherwise than they are written never share a
+// digest, and so an exact rule, with what they decode to: {"k":1,"k":2}
+// is {"k":1} to a server that takes the first key.
+func TestArgsHashKeepsApartWhatDecodingWouldMerge(t *testing.T) {
+	for plain, tricky := range map[string]string{
+		`{"k":2}`:         `{"k":1,"k":2}`,
+		`{"s":"a\ufffd"}`: "{\"s\":\"a\xff\"}",
+		`{"t":"\ufffd"}`:  `{"t":"\ud800"}`,
+	} {
+		if ArgsHash(json.RawMessage(plain)) == ArgsHash(json.RawMessage(tricky)) {
+			t.Errorf("%s hashes like %s", tricky, plain)
+		}
+	}
+	twice := json.RawMessage(`{"k":1,"k":2}`)
+	if ArgsHash(twice) != ArgsHash(append(json.RawMessage(nil), twice...)) {
+		t.Error("the same arguments hash apart")
+	}
+}

@@ -106,14 +106,16 @@ func (g *Gate) Recover(ctx context.Context) (int, error) {
 }
 
 // ArgsHash is the digest of a call's arguments: SHA-256 of their JSON with
-// keys sorted, numbers as written; no arguments hash as {}.
+// keys sorted, numbers as written; no arguments hash as {}. Arguments that
+// decoding would change (a key given twice, text not UTF-8) hash as sent,
+// so they never share a digest, and an exact rule, with those they decode to.
 func ArgsHash(raw json.RawMessage) string {
 	canonical := []byte("{}")
 	if len(bytes.TrimSpace(raw)) > 0 && string(bytes.TrimSpace(raw)) != "null" {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
 		var v any
-		if dec.Decode(&v) == nil {
+		if decodesFaithfully(raw) && dec.Decode(&v) == nil {
 			canonical, _ = json.Marshal(v)
 		} else {
 			canonical = raw
