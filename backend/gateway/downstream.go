@@ -311,7 +311,7 @@ func (d *downstream) sync(ctx context.Context, cs *mcp.ClientSession) error {
 // list reads everything a server offers.
 func list(ctx context.Context, cs *mcp.ClientSession) (snapshot, error) {
 	caps := cs.InitializeResult().Capabilities
-	snap := snapshot{instructions: cs.InitializeResult().Instructions}
+	snap := snapshot{instructions: cs.InitializeResult().Instructions, info: cs.InitializeResult().ServerInfo}
 	if caps.Tools != nil {
 		for t, err := range cs.Tools(ctx, nil) {
 			if err != nil {

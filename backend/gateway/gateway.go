@@ -246,6 +246,20 @@ func (g *Gateway) startAndPass(ctx context.Context, method string, req mcp.Reque
 	return next(ctx, method, req)
 }
 
+// resourceWithheld refuses a resource no server publishes because a person
+// has not approved it.
+func (g *Gateway) resourceWithheld(uri string) error {
+	if g.owner(uri) != nil {
+		return nil
+	}
+	for _, d := range g.downs {
+		if err := g.withheldErr(d, uri); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Close stops every server.
 func (g *Gateway) Close(ctx context.Context) {
 	g.cancel()
@@ -271,8 +285,19 @@ func (g *Gateway) intercept(next mcp.MethodHandler) mcp.MethodHandler {
 			return g.interceptCall(ctx, req, next)
 		case "prompts/get":
 			return g.startAndPass(ctx, method, req, req.GetParams().(*mcp.GetPromptParams).Name, next)
-		case "tools/list", "prompts/list", "resources/list", "resources/templates/list",
-			"resources/read", "resources/subscribe", "completion/complete":
+		case "resources/read", "resources/subscribe":
+			g.startAll(ctx)
+			uri := ""
+			switch p := req.GetParams().(type) {
+			case *mcp.ReadResourceParams:
+				uri = p.URI
+			case *mcp.SubscribeParams:
+				uri = p.URI
+			}
+			if err := g.resourceWithheld(uri); err != nil {
+				return nil, err
+			}
+		case "tools/list", "prompts/list", "resources/list", "resources/templates/list", "completion/complete":
 			g.startAll(ctx)
 		case "logging/setLevel":
 			res, err := next(ctx, method, req)

@@ -16,12 +16,18 @@ import (
 type memBackend struct {
 	name string
 	add  func(*mcp.Server)
+	opts *mcp.ServerOptions
+	info func() *mcp.Implementation // what it says it is, at each start
 }
 
 func (b memBackend) Name() string { return b.name }
 
 func (b memBackend) Start(ctx context.Context) (Process, error) {
-	srv := mcp.NewServer(&mcp.Implementation{Name: b.name, Version: "1"}, nil)
+	info := &mcp.Implementation{Name: b.name, Version: "1"}
+	if b.info != nil {
+		info = b.info()
+	}
+	srv := mcp.NewServer(info, b.opts)
 	mcp.AddTool(srv, &mcp.Tool{Name: "echo", Description: "Echoes its text."}, func(_ context.Context, _ *mcp.CallToolRequest, in struct{ Text string }) (*mcp.CallToolResult, any, error) {
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: in.Text}}}, nil, nil
 	})
@@ -55,6 +61,12 @@ func (p *memProc) Stop(context.Context) error {
 // the options made for it, and connects a client to it.
 func memGateway(t *testing.T, options func(*store.Store) Options, backends ...Backend) (*Gateway, *mcp.ClientSession) {
 	t.Helper()
+	return memGatewayWith(t, mcp.NewClient(&mcp.Implementation{Name: "test-client", Version: "1"}, nil), options, backends...)
+}
+
+// memGatewayWith is memGateway with the client given.
+func memGatewayWith(t *testing.T, client *mcp.Client, options func(*store.Store) Options, backends ...Backend) (*Gateway, *mcp.ClientSession) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "bulkhead.db"))
 	if err != nil {
@@ -75,7 +87,7 @@ func memGateway(t *testing.T, options func(*store.Store) Options, backends ...Ba
 	if _, err := g.Server().Connect(ctx, serverEnd, nil); err != nil {
 		t.Fatal(err)
 	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test-client", Version: "1"}, nil).Connect(ctx, clientEnd, nil)
+	cs, err := client.Connect(ctx, clientEnd, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

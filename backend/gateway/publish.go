@@ -26,6 +26,7 @@ type snapshot struct {
 	resources    []*mcp.Resource
 	templates    []*mcp.ResourceTemplate
 	instructions string
+	info         *mcp.Implementation // what the server says it is
 }
 
 // published is what the gateway registered upstream for one server: the

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,7 +40,7 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 	// Verdicts carry the definitions as the server sent them: what passes is
 	// what is shown.
 	names := snap.exposedNames(d.name, g.opts.Separator)
-	shown := snapshot{resources: snap.resources}
+	var shown snapshot
 	withheld := map[string]trust.Verdict{}
 	facts := map[string]toolFacts{}
 	for _, v := range verdicts {
@@ -50,6 +51,8 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 				withheld[names.tools[v.Name]] = v
 			case store.KindPrompt:
 				withheld[names.prompts[v.Name]] = v
+			case store.KindResource:
+				withheld[v.Name] = v // by URI: resources are not renamed
 			}
 			continue
 		}
@@ -61,6 +64,8 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 			shown.prompts = append(shown.prompts, def)
 		case *mcp.ResourceTemplate:
 			shown.templates = append(shown.templates, def)
+		case pinnedResource:
+			shown.resources = append(shown.resources, def.sent)
 		}
 	}
 	g.mu.Lock()
@@ -71,7 +76,8 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 	return nil
 }
 
-// withheldErr refuses a request for a tool or prompt that is withheld.
+// withheldErr refuses a request for a tool, prompt or resource that is
+// withheld.
 func (g *Gateway) withheldErr(d *downstream, exposed string) error {
 	g.mu.Lock()
 	v, ok := d.withheld[exposed]
@@ -113,10 +119,30 @@ func (snap snapshot) definitions() []trust.Definition {
 	for _, t := range snap.templates {
 		defs = append(defs, trust.Definition{Kind: store.KindResourceTemplate, Name: t.URITemplate, Value: t})
 	}
+	for _, r := range snap.resources {
+		defs = append(defs, trust.Definition{Kind: store.KindResource, Name: r.URI, Value: pinnedResource{r}})
+	}
 	if snap.instructions != "" {
 		defs = append(defs, trust.Definition{Kind: store.KindInstructions, Value: snap.instructions})
 	}
+	if i := snap.info; i != nil && (i.Title != "" || i.Description != "" || i.WebsiteURL != "" || len(i.Icons) > 0) {
+		// Its version is left out: a new one comes with a new image, pinned
+		// on its own, and the words around it are what a person reads.
+		shown := *i
+		shown.Version = ""
+		defs = append(defs, trust.Definition{Kind: store.KindServerInfo, Value: &shown})
+	}
 	return defs
+}
+
+// pinnedResource is a resource as it is pinned: all of it but its size,
+// which changes with its contents and says nothing to a model.
+type pinnedResource struct{ sent *mcp.Resource }
+
+func (r pinnedResource) MarshalJSON() ([]byte, error) {
+	c := *r.sent
+	c.Size = 0
+	return json.Marshal(&c)
 }
 
 // otherTools is what the gateway knows of the other servers' tools, for

@@ -13,8 +13,14 @@ const (
 	KindTool             = "tool"
 	KindPrompt           = "prompt"
 	KindResourceTemplate = "resource-template"
+	KindResource         = "resource"
 	KindInstructions     = "instructions"
+	KindServerInfo       = "server-info" // the server's title, description, website and icons
 	KindLaunch           = "launch"
+	// KindReviewed marks which kinds a server's definitions were reviewed
+	// for (trust.ReviewDefinitions), so a kind reviewed for the first time
+	// is told from one a server newly offers.
+	KindReviewed = "reviewed-kinds"
 )
 
 // DefinitionPin is the approved version of one definition of a server.

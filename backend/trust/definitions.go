@@ -2,6 +2,8 @@ package trust
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -58,11 +60,11 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 	}
 	pinned := map[[2]string]store.DefinitionPin{}
 	for _, p := range pins {
-		if p.Kind != store.KindLaunch {
+		if p.Kind != store.KindLaunch && p.Kind != store.KindReviewed {
 			pinned[[2]string{p.Kind, p.Name}] = p
 		}
 	}
-	firstUse := len(pinned) == 0
+	covered := coveredKinds(pins, len(pinned) > 0)
 	verdicts := make([]Verdict, 0, len(defs))
 	var adopt []store.DefinitionPin // first use, and pins spelt anew
 	passing := map[[2]string]bool{} // offered and approved
@@ -88,7 +90,7 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 			v.Status, v.ApprovedBy = Approved, p.ApprovedBy
 		case ok:
 			v.Status, v.Pin = Changed, &p
-		case firstUse:
+		case !covered[d.Kind]:
 			v.Status, v.ApprovedBy = Approved, FirstUse
 			adopt = append(adopt, store.DefinitionPin{Server: server, Kind: d.Kind, Name: d.Name, Hash: v.Hash, Definition: v.Canonical,
 				Scheme: schemeOrdered, ApprovedBy: FirstUse})
@@ -97,6 +99,11 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 		}
 		passing[key] = v.Passes()
 		verdicts = append(verdicts, v)
+	}
+	if len(pinned) > 0 || len(adopt) > 0 {
+		if marker, changed := reviewedMarker(server, covered); changed {
+			adopt = append(adopt, marker)
+		}
 	}
 	if len(adopt) > 0 {
 		if err := st.PinDefinitions(ctx, adopt...); err != nil {
@@ -128,6 +135,48 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 		}
 	}
 	return verdicts, nil
+}
+
+// reviewedKinds are the kinds of definition a review pins; legacyKinds
+// those reviewed before resources and the server's own description were.
+var (
+	reviewedKinds = []string{store.KindTool, store.KindPrompt, store.KindResourceTemplate, store.KindResource, store.KindInstructions, store.KindServerInfo}
+	legacyKinds   = []string{store.KindTool, store.KindPrompt, store.KindResourceTemplate, store.KindInstructions}
+)
+
+// coveredKinds are the kinds a server was already reviewed for: what it
+// offers of any other is adopted by first use, once. A server never
+// reviewed is covered for none; one pinned before the reviewed kinds were
+// recorded, for the kinds reviewed then.
+func coveredKinds(pins []store.DefinitionPin, pinnedBefore bool) map[string]bool {
+	covered := map[string]bool{}
+	var kinds []string
+	for _, p := range pins {
+		if p.Kind == store.KindReviewed {
+			json.Unmarshal([]byte(p.Definition), &kinds)
+			pinnedBefore = false // the marker says it all
+		}
+	}
+	if pinnedBefore {
+		kinds = legacyKinds
+	}
+	for _, k := range kinds {
+		covered[k] = true
+	}
+	return covered
+}
+
+// reviewedMarker is the pin recording that a server is now reviewed for
+// every kind, and whether it differs from covered.
+func reviewedMarker(server string, covered map[string]bool) (store.DefinitionPin, bool) {
+	changed := false
+	for _, k := range reviewedKinds {
+		changed = changed || !covered[k]
+	}
+	doc, _ := json.Marshal(reviewedKinds)
+	sum := sha256.Sum256(doc)
+	return store.DefinitionPin{Server: server, Kind: store.KindReviewed, Hash: hex.EncodeToString(sum[:]), Definition: string(doc),
+		Scheme: schemeOrdered, ApprovedBy: FirstUse}, changed
 }
 
 // scanDefinition scans what a model would read of a definition.
