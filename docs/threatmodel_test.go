@@ -53,4 +53,10 @@ func TestThreatModelNamesRealTests(t *testing.T) {
 	if rows < 15 {
 		t.Fatalf("found %d threats in the table; is it still a table?", rows)
 	}
+	// Tests named elsewhere in it (the channels of text) exist too.
+	for _, name := range regexp.MustCompile(`\b(?:Test|Fuzz)[A-Z]\w+`).FindAllString(string(doc), -1) {
+		if !defined[name] {
+			t.Errorf("the threat model names %s, which is no test", name)
+		}
+	}
 }

@@ -100,7 +100,7 @@ func (g *Gateway) downstreamErr(d *downstream, cs *mcp.ClientSession, err error)
 	var wire *jsonrpc.Error
 	switch {
 	case errors.As(err, &wire) && wire.Code != codeRejectedByTransport:
-		return err
+		return g.screenError(d, wire)
 	case errors.Is(err, context.DeadlineExceeded):
 		err = fmt.Errorf("server %q did not answer within %s (the gateway's call timeout, --call-timeout)", d.name, g.opts.CallTimeout)
 	case errors.Is(err, context.Canceled):
@@ -113,6 +113,20 @@ func (g *Gateway) downstreamErr(d *downstream, cs *mcp.ClientSession, err error)
 		}
 	}
 	return &jsonrpc.Error{Code: CodeServerFailed, Message: err.Error()}
+}
+
+// screenError screens the message and data of an error the server sent,
+// which reach the client's model as any result does. Its code stays.
+func (g *Gateway) screenError(d *downstream, wire *jsonrpc.Error) error {
+	out := *wire
+	slots := []textSlot{{out.Message, func(s string) { out.Message = s }}}
+	if !g.screenNotice(d, "error message", slots) {
+		out.Message = fmt.Sprintf("server %q answered with an error whose message the gateway withheld: it held text aimed at the model or a secret", d.name)
+	}
+	if _, found := g.findingsIn([]textSlot{{text: string(out.Data)}}); len(found) > 0 {
+		out.Data = nil // structured: dropped whole, not redacted into something else
+	}
+	return &out
 }
 
 // forwardTool decides a call by policy (holding it for a person where
@@ -251,6 +265,9 @@ func (g *Gateway) complete(ctx context.Context, req *mcp.CompleteRequest) (*mcp.
 	if err != nil {
 		return nil, g.downstreamErr(d, cs, err)
 	}
+	if err := g.screen(ctx, d, "completions", completionSlots(res)); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -355,6 +372,9 @@ func (g *Gateway) newClient(d *downstream) *mcp.Client {
 		KeepAlive: g.opts.KeepAlive,
 		CreateMessageHandler: func(ctx context.Context, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
 			ss, err := g.route(d)
+			if err == nil {
+				err = g.screen(ctx, d, "request for the client's model (sampling)", samplingSlots(req.Params))
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -362,6 +382,9 @@ func (g *Gateway) newClient(d *downstream) *mcp.Client {
 		},
 		ElicitationHandler: func(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 			ss, err := g.route(d)
+			if err == nil {
+				err = g.screen(ctx, d, "question for the user (elicitation)", elicitSlots(req.Params))
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -376,10 +399,10 @@ func (g *Gateway) newClient(d *downstream) *mcp.Client {
 			}
 		},
 		LoggingMessageHandler: func(ctx context.Context, req *mcp.LoggingMessageRequest) {
-			if !d.admit() {
+			p := *req.Params
+			if !d.admit() || !g.screenNotice(d, "log message", logSlots(&p)) {
 				return
 			}
-			p := *req.Params
 			p.Logger = d.name + "/" + p.Logger
 			for ss := range g.server.Sessions() {
 				ss.Log(ctx, &p)
@@ -393,8 +416,8 @@ func (g *Gateway) newClient(d *downstream) *mcp.Client {
 			g.mu.Lock()
 			r, ok := g.progress[key]
 			g.mu.Unlock()
-			if ok {
-				p := *req.Params
+			p := *req.Params
+			if ok && g.screenNotice(d, "progress message", []textSlot{{p.Message, func(s string) { p.Message = s }}}) {
 				p.ProgressToken = r.token
 				r.session.NotifyProgress(ctx, &p)
 			}

@@ -30,16 +30,7 @@ type textSlot struct {
 // server's result policy when a secret or text addressed to the model is
 // found: redact, block, or hold for a person.
 func (g *Gateway) screen(ctx context.Context, d *downstream, subject string, slots []textSlot) error {
-	perSlot := make([][]scan.Finding, len(slots))
-	var all []scan.Finding
-	for i, s := range slots {
-		for _, f := range scan.Output(s.text, g.opts.Secrets) {
-			if f.Severity >= scan.Medium {
-				perSlot[i] = append(perSlot[i], f)
-			}
-		}
-		all = append(all, perSlot[i]...)
-	}
+	perSlot, all := g.findingsIn(slots)
 	if len(all) == 0 {
 		return nil
 	}
@@ -51,13 +42,50 @@ func (g *Gateway) screen(ctx context.Context, d *downstream, subject string, slo
 	case catalog.ResultsHold:
 		return g.hold(ctx, d, subject, all, found)
 	default:
-		for i, s := range slots {
-			if len(perSlot[i]) > 0 {
-				s.set(scan.Redact(s.text, perSlot[i]))
-			}
-		}
+		redact(slots, perSlot)
 		g.log.Warn("result redacted", "server", d.name, "subject", subject, "found", found)
 		return nil
+	}
+}
+
+// screenNotice screens texts a server sends that nobody waits on: a log
+// or progress message, an error's message. None can be held, so where the
+// server's result policy blocks or holds, a notice with findings is left
+// out (false); where it redacts, it is redacted.
+func (g *Gateway) screenNotice(d *downstream, subject string, slots []textSlot) bool {
+	perSlot, all := g.findingsIn(slots)
+	if len(all) == 0 {
+		return true
+	}
+	found := describeFindings(all)
+	if g.opts.ResultPolicy(d.name) != catalog.ResultsRedact {
+		g.log.Warn("notice left out", "server", d.name, "subject", subject, "found", found)
+		return false
+	}
+	redact(slots, perSlot)
+	g.log.Warn("notice redacted", "server", d.name, "subject", subject, "found", found)
+	return true
+}
+
+// findingsIn scans each slot, keeping what is worth acting on.
+func (g *Gateway) findingsIn(slots []textSlot) (perSlot [][]scan.Finding, all []scan.Finding) {
+	perSlot = make([][]scan.Finding, len(slots))
+	for i, s := range slots {
+		for _, f := range scan.Output(s.text, g.opts.Secrets) {
+			if f.Severity >= scan.Medium {
+				perSlot[i] = append(perSlot[i], f)
+			}
+		}
+		all = append(all, perSlot[i]...)
+	}
+	return perSlot, all
+}
+
+func redact(slots []textSlot, perSlot [][]scan.Finding) {
+	for i, s := range slots {
+		if len(perSlot[i]) > 0 {
+			s.set(scan.Redact(s.text, perSlot[i]))
+		}
 	}
 }
 
@@ -168,6 +196,38 @@ func promptSlots(res *mcp.GetPromptResult) []textSlot {
 		slots = append(slots, contentSlots([]mcp.Content{m.Content})...)
 	}
 	return slots
+}
+
+func completionSlots(res *mcp.CompleteResult) []textSlot {
+	var slots []textSlot
+	for i, v := range res.Completion.Values {
+		slots = append(slots, textSlot{v, func(s string) { res.Completion.Values[i] = s }})
+	}
+	return slots
+}
+
+// samplingSlots are what a server asks the client's model to read.
+func samplingSlots(p *mcp.CreateMessageParams) []textSlot {
+	slots := []textSlot{{p.SystemPrompt, func(s string) { p.SystemPrompt = s }}}
+	for _, m := range p.Messages {
+		slots = append(slots, contentSlots([]mcp.Content{m.Content})...)
+	}
+	return slots
+}
+
+// elicitSlots are what a server asks the person through the client: the
+// question, and every text of the form it asks them to fill in.
+func elicitSlots(p *mcp.ElicitParams) []textSlot {
+	return append([]textSlot{{p.Message, func(s string) { p.Message = s }}}, structuredSlots(p.RequestedSchema)...)
+}
+
+// logSlots are a log message's texts: its logger and its data.
+func logSlots(p *mcp.LoggingMessageParams) []textSlot {
+	slots := []textSlot{{p.Logger, func(s string) { p.Logger = s }}}
+	if text, ok := p.Data.(string); ok {
+		return append(slots, textSlot{text, func(s string) { p.Data = s }})
+	}
+	return append(slots, structuredSlots(p.Data)...)
 }
 
 func readSlots(res *mcp.ReadResourceResult) []textSlot {
