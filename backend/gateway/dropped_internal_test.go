@@ -34,8 +34,7 @@ func (b pipeBackend) Start(ctx context.Context) (Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pipeProc{ss: ss, done: make(chan struct{}), transport: guardedStdio(b.name, fromServer, fromClient, b.log)}
-	return p, nil
+	return &memProc{ss: ss, done: make(chan struct{}), transport: guardedStdio(b.name, fromServer, fromClient, b.log)}, nil
 }
 
 // deepMarker in a reply makes deepener send, for the same id, a reply
@@ -55,21 +54,6 @@ func (d deepener) Write(p []byte) (int, error) {
 	deep := strings.Repeat("[", 10050) + strings.Repeat("]", 10050)
 	_, err := d.WriteCloser.Write([]byte(`{"jsonrpc":"2.0","id":` + string(msg.ID) + `,"result":{"content":[],"structuredContent":{"v":` + deep + `}}}` + "\n"))
 	return len(p), err
-}
-
-type pipeProc struct {
-	ss        *mcp.ServerSession
-	transport mcp.Transport
-	done      chan struct{}
-	once      sync.Once
-}
-
-func (p *pipeProc) Transport() mcp.Transport { return p.transport }
-func (p *pipeProc) Done() <-chan struct{}    { return p.done }
-func (p *pipeProc) Err() error               { return nil }
-func (p *pipeProc) Stop(context.Context) error {
-	p.once.Do(func() { p.ss.Close(); close(p.done) })
-	return nil
 }
 
 type syncBuffer struct {
