@@ -15,7 +15,6 @@ import (
 // between starts, as a rug pull would.
 type resourceServer struct {
 	description map[string]string // by URI; a URI missing is not offered
-	info        mcp.Implementation
 }
 
 func (r *resourceServer) add(s *mcp.Server) {
