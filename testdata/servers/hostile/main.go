@@ -9,6 +9,9 @@
 // the groups it runs with, unix sockets reached: positive controls outside
 // the sandbox), ls (what a directory holds) and swap (a folder for a link,
 // racing a launch outside the sandbox).
+//
+// With --stubborn it is the same MCP server, but ignores SIGTERM, SIGINT
+// and SIGHUP and keeps running after its input ends: only SIGKILL stops it.
 package main
 
 import (
@@ -21,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -59,6 +63,11 @@ type report struct {
 }
 
 func main() {
+	stubborn := len(os.Args) > 1 && os.Args[1] == "--stubborn"
+	if stubborn {
+		signal.Ignore(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+		os.Args = os.Args[:1]
+	}
 	if len(os.Args) > 1 && os.Args[1] != "--http" {
 		helper(os.Args[1], os.Args[2:])
 		return
@@ -72,7 +81,11 @@ func main() {
 		handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
 		log.Fatal(http.ListenAndServe(os.Args[2], handler))
 	}
-	if err := s.Run(context.Background(), &mcp.StdioTransport{}); err != nil {
+	err := s.Run(context.Background(), &mcp.StdioTransport{})
+	for stubborn {
+		time.Sleep(time.Hour) // input over: stay anyway
+	}
+	if err != nil {
 		log.Fatal(err)
 	}
 }
