@@ -20,10 +20,12 @@ import (
 )
 
 // How long a server gets to exit after its stdin closes, and then after
-// SIGTERM, before it is killed.
+// SIGTERM, before it is killed; killTime is what killing and removing it
+// takes, kept back from a deadline (see graces).
 const (
 	stdinGrace = 2 * time.Second
-	termGrace  = 3
+	termGrace  = 3 * time.Second
+	killTime   = time.Second
 )
 
 // Sandbox is one running server container with its stdio attached. A
@@ -246,18 +248,21 @@ func (s *Sandbox) Exit() Exit {
 // Stop ends the server the way MCP asks for stdio servers: close its input,
 // then SIGTERM, then SIGKILL, and waits until the container is gone. A
 // server speaking HTTP gets SIGTERM at once, and its relay follows it.
+// Within a deadline too close for the usual graces, the input and SIGTERM
+// share what time there is, so the server is killed before it.
 func (s *Sandbox) Stop(ctx context.Context) error {
 	s.stopping.Store(true)
+	input, term := graces(ctx)
 	if s.relay != nil {
-		s.terminate(ctx) // watchGroup then ends the relay and the network
+		s.terminate(ctx, term) // watchGroup then ends the relay and the network
 	} else {
 		s.attach.CloseWrite()
 		select {
 		case <-s.gone:
-		case <-time.After(stdinGrace):
-			s.terminate(ctx)
+		case <-time.After(input):
+			s.terminate(ctx, term)
 		case <-ctx.Done():
-			s.terminate(ctx)
+			s.terminate(ctx, term)
 		}
 	}
 	select {
@@ -268,10 +273,25 @@ func (s *Sandbox) Stop(ctx context.Context) error {
 	}
 }
 
-// terminate sends SIGTERM, then SIGKILL after a grace period, and makes
-// sure the container is removed.
-func (s *Sandbox) terminate(ctx context.Context) {
-	timeout := termGrace
+// graces are how long a stopping server waits after its input closes and
+// then after SIGTERM: stdinGrace and termGrace, or half each of the time
+// left before ctx's deadline (less killTime) when that is shorter.
+func graces(ctx context.Context) (input, term time.Duration) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return stdinGrace, termGrace
+	}
+	left := max(time.Until(deadline)-killTime, 0)
+	if left >= stdinGrace+termGrace {
+		return stdinGrace, termGrace
+	}
+	return left / 2, left / 2
+}
+
+// terminate sends SIGTERM, then SIGKILL after grace (to the nearest
+// second, as the engine counts), and makes sure the container is removed.
+func (s *Sandbox) terminate(ctx context.Context, grace time.Duration) {
+	timeout := int(grace.Round(time.Second) / time.Second)
 	_, err := s.engine.cli.ContainerStop(context.WithoutCancel(ctx), s.ID, client.ContainerStopOptions{Timeout: &timeout})
 	if err != nil && !cerrdefs.IsNotFound(err) {
 		s.engine.remove(context.WithoutCancel(ctx), s.ID)

@@ -41,7 +41,7 @@ func (e *Engine) launchNetworked(ctx context.Context, spec Spec, labels map[stri
 		cleanup := context.WithoutCancel(ctx)
 		for _, c := range started {
 			c.stopping.Store(true)
-			c.terminate(cleanup)
+			c.terminate(cleanup, termGrace)
 			<-c.gone
 		}
 		e.removeNetwork(cleanup, network)
@@ -138,7 +138,7 @@ func (s *Sandbox) watchGroup() {
 		if m == s.relay {
 			m.attach.CloseWrite()
 		}
-		m.terminate(ctx)
+		m.terminate(ctx, termGrace)
 	}
 	for _, m := range members {
 		<-m.gone

@@ -88,7 +88,7 @@ func (e *Engine) StopServer(ctx context.Context, server string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	timeout := termGrace
+	timeout := int(termGrace / time.Second)
 	n := 0
 	for _, c := range list {
 		e.cli.ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: &timeout})
