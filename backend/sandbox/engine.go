@@ -39,8 +39,10 @@ type Engine struct {
 	// name the proxy resolves; the proxy checks it like any other.
 	proxyHosts []string
 
-	mu       sync.Mutex
-	instance *instance // taken on first launch
+	mu           sync.Mutex
+	instance     *instance      // taken on first launch
+	shuttingDown bool           // Shutdown began: nothing more is created
+	creating     sync.WaitGroup // containers and networks being created, which Shutdown waits for
 
 	closeOnce sync.Once
 	closed    chan struct{} // ends retries of removals (removeEventually)

@@ -116,9 +116,13 @@ func (e *Engine) launch(ctx context.Context, spec Spec, labels map[string]string
 	}
 	// Created whatever becomes of ctx: an engine that finishes creating after
 	// the caller gave up would leave a container nobody knows the ID of.
+	if err := e.beginCreate(); err != nil {
+		return nil, err
+	}
 	createCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
 	created, err := e.cli.ContainerCreate(createCtx, client.ContainerCreateOptions{Config: cfg, HostConfig: hostCfg, NetworkingConfig: nets, Name: name})
 	cancel()
+	e.creating.Done()
 	if err != nil {
 		return nil, fmt.Errorf("create sandbox for %s: %s", spec.Server, oneLine(err))
 	}

@@ -19,7 +19,12 @@ const serverAlias = "mcp"
 // services either; its helpers are its only peers.
 func (e *Engine) createNetwork(ctx context.Context, server string, labels map[string]string) (string, netip.Prefix, error) {
 	name := "bulkhead-" + server + "-" + randomHex(3)
-	_, err := e.cli.NetworkCreate(ctx, name, client.NetworkCreateOptions{
+	// Created whatever becomes of ctx, as containers are (launch).
+	if err := e.beginCreate(); err != nil {
+		return "", netip.Prefix{}, err
+	}
+	createCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
+	_, err := e.cli.NetworkCreate(createCtx, name, client.NetworkCreateOptions{
 		Driver:   "bridge",
 		Internal: true,
 		Options: map[string]string{
@@ -28,6 +33,8 @@ func (e *Engine) createNetwork(ctx context.Context, server string, labels map[st
 		},
 		Labels: labels,
 	})
+	cancel()
+	e.creating.Done()
 	if err != nil {
 		return "", netip.Prefix{}, fmt.Errorf("create a private network for %s: %s", server, oneLine(err))
 	}
