@@ -83,6 +83,27 @@ func TestShutdownLeavesNothingOfLaunchesUnderWay(t *testing.T) {
 	}
 }
 
+// TestHelpersEndAtSIGTERM: a server speaking HTTP and granted network is
+// stopped; its relay and egress proxy exit at the SIGTERM they are sent,
+// cleanly, instead of waiting to be killed.
+func TestHelpersEndAtSIGTERM(t *testing.T) {
+	e := testEngine(t)
+	e.UseHelper(testenv.BulkheadBinary(t))
+	img := testenv.ServerImage(t, e.Client(), "featureful")
+	sb := launchEntry(t, e, "helped", img, "    transport: http\n    http: {port: 8080}\n    args: [--http, \":8080\"]\n    permissions:\n      network: [example.com:443]\n")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := sb.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range sb.helpers() {
+		<-h.gone // a helper's end, as Stop waited for it
+		if x := h.exit; x.Code != 0 {
+			t.Errorf("the %s exited %+v, want 0: it ignored SIGTERM until killed", h.role, x)
+		}
+	}
+}
+
 // TestGracesShareANearDeadline: a stop with time to spare gets the usual
 // graces; one whose deadline is nearer splits what is left (less the time
 // a kill takes) between the input and SIGTERM, so the kill comes in time.

@@ -48,7 +48,7 @@ func newEgressProxyCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return egress.Serve(ls, grants, hostAddrs, os.Stdout)
+			return untilSignal(cmd.Context(), func() error { return egress.Serve(ls, grants, hostAddrs, os.Stdout) })
 		},
 	}
 	cmd.Flags().StringArrayVar(&host, "host-address", nil, "an address of the Docker host, which no granted name may lead to")

@@ -24,7 +24,7 @@ func newRelayCommand() *cobra.Command {
 			if err != nil || target.Scheme != "http" || target.Host == "" {
 				return fmt.Errorf("relay target %q: want http://host:port", args[0])
 			}
-			return relay.Serve(os.Stdin, os.Stdout, target)
+			return untilSignal(cmd.Context(), func() error { return relay.Serve(os.Stdin, os.Stdout, target) })
 		},
 	}
 }
