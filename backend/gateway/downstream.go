@@ -273,11 +273,22 @@ func (d *downstream) stop(ctx context.Context) {
 	cs, proc := d.cs, d.proc
 	d.cs, d.proc = nil, nil
 	d.mu.Unlock()
-	if cs != nil {
-		cs.Close()
-	}
+	// Closing the session waits for what the server asked of the client
+	// (roots, sampling) to be answered, which may be never: the process is
+	// stopped meanwhile, and its end ends the session.
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		if cs != nil {
+			cs.Close()
+		}
+	}()
 	if proc != nil {
 		proc.Stop(ctx)
+	}
+	select {
+	case <-closed:
+	case <-ctx.Done():
 	}
 }
 
