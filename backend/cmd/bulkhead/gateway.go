@@ -84,24 +84,59 @@ func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 	if len(servers) == 0 {
 		return errors.New("no servers to serve: enable some with `bulkhead enable NAME` or name them with --server NAME")
 	}
+	var l net.Listener // opened first: a wrong address starts nothing
+	if f.http != "" {
+		if l, err = listen(f.http, f.allowRemote); err != nil {
+			return err
+		}
+		defer l.Close()
+	}
+	surviveBrokenPipes()
 	g, _, err := openGateway(ctx, a, servers, nil, f)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
-		defer cancel()
-		g.Close(stopCtx)
+	if l != nil {
+		return serveHTTP(ctx, a, g, l)
+	}
+	return serveStdio(ctx, a, g)
+}
+
+// serveStdio serves the gateway on this process's stdin and stdout until
+// the client closes its input or a signal comes, then shuts down. The
+// session is not handed ctx: what it was handling (a held call, a start)
+// ends with its input, which ends with ctx, even if the client keeps stdin
+// open.
+func serveStdio(ctx context.Context, a *app, g *gateway.Gateway) error {
+	over := make(chan struct{})
+	var err error
+	go func() {
+		defer close(over)
+		g.Start(ctx)
+		err = g.Server().Run(context.WithoutCancel(ctx), gateway.StreamTransport(untilDone(ctx, a.stdin), a.stdout))
 	}()
-	g.Start(ctx)
-	if f.http != "" {
-		return serveHTTP(ctx, a, g, f)
+	select {
+	case <-over:
+	case <-ctx.Done():
 	}
-	err = g.Server().Run(ctx, gateway.StreamTransport(a.stdin, a.stdout))
-	if ctx.Err() != nil || errors.Is(err, mcp.ErrConnectionClosed) || errors.Is(err, io.EOF) {
-		return nil // interrupted, or the client went away
+	if shutErr := a.shutDown(endedBy(ctx), func(stopCtx context.Context) {
+		g.Close(stopCtx)
+		select { // the session's last replies and audit records
+		case <-over:
+		case <-stopCtx.Done():
+		}
+	}); shutErr != nil {
+		return shutErr
 	}
-	return err
+	select {
+	case <-over:
+		if errors.Is(err, mcp.ErrConnectionClosed) || errors.Is(err, io.EOF) {
+			return nil // the client went away
+		}
+		return err
+	default:
+		return nil
+	}
 }
 
 // openGateway builds a gateway over the named catalog servers (those in
@@ -161,12 +196,14 @@ func openGateway(ctx context.Context, a *app, servers, stopped []string, f gatew
 
 const defaultHTTPAddr = "127.0.0.1:7337"
 
-// serveHTTP serves the gateway until interrupted.
-func serveHTTP(ctx context.Context, a *app, g *gateway.Gateway, f gatewayFlags) error {
-	l, err := listen(f.http, f.allowRemote)
-	if err != nil {
-		return err
-	}
+// serveHTTP serves the gateway on l until interrupted, then shuts down.
+func serveHTTP(ctx context.Context, a *app, g *gateway.Gateway, l net.Listener) (err error) {
+	srv := newHTTPServer(nil)
+	defer func() {
+		if shutErr := a.shutDown(endedBy(ctx), together(closeHTTP(srv), g.Close)); err == nil {
+			err = shutErr
+		}
+	}()
 	home, err := a.home()
 	if err != nil {
 		return err
@@ -176,10 +213,11 @@ func serveHTTP(ctx context.Context, a *app, g *gateway.Gateway, f gatewayFlags) 
 		return err
 	}
 	host, port, _ := net.SplitHostPort(l.Addr().String())
-	srv := newHTTPServer(g.HTTPHandler(gateway.HTTPOptions{Token: token, Port: port,
-		ExtraHosts: []string{l.Addr().String(), net.JoinHostPort(host, port)}}))
+	srv.Handler = g.HTTPHandler(gateway.HTTPOptions{Token: token, Port: port,
+		ExtraHosts: []string{l.Addr().String(), net.JoinHostPort(host, port)}})
+	g.Start(ctx)
 	fmt.Fprintf(a.stderr, "bulkhead: gateway at http://%s%s (bearer token in %s)\n", l.Addr(), gateway.HTTPPath, gateway.TokenPath(home))
-	return serveUntilDone(ctx, srv, l, 10*time.Second)
+	return serveUntilDone(ctx, srv, l)
 }
 
 // newHTTPServer bounds what a client may send before its request is read.
@@ -187,18 +225,15 @@ func newHTTPServer(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 }
 
-// serveUntilDone serves l until ctx ends, then gives requests under way
-// up to grace to finish.
-func serveUntilDone(ctx context.Context, srv *http.Server, l net.Listener, grace time.Duration) error {
+// serveUntilDone serves l until ctx ends or serving fails; shutting the
+// server down is the caller's (closeHTTP).
+func serveUntilDone(ctx context.Context, srv *http.Server, l net.Listener) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	select {
 	case err := <-served:
 		return err
 	case <-ctx.Done():
-		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
-		defer cancel()
-		srv.Shutdown(shutCtx)
 		return nil
 	}
 }

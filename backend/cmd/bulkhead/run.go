@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,9 +12,6 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/gateway"
 	"github.com/bulkhead-dev/bulkhead/backend/sandbox"
 )
-
-// stopTimeout bounds a shutdown: stdin grace, SIGTERM grace, removal.
-const stopTimeout = 30 * time.Second
 
 func newRunCommand(a *app) *cobra.Command {
 	pull := string(sandbox.PullMissing)
@@ -66,20 +61,38 @@ func runServer(ctx context.Context, a *app, name string, pull sandbox.PullPolicy
 	if err != nil {
 		return err
 	}
+	surviveBrokenPipes()
 	launch := gateway.Sandboxed{Engine: eng, Store: st, Secrets: vault, Entry: entry, Pull: pull, Progress: a.stderr}
-	sb, err := launch.Launch(ctx)
+	var sb *sandbox.Sandbox
+	launched := make(chan struct{})
+	go func() {
+		defer close(launched)
+		sb, err = launch.Launch(ctx)
+	}()
+	select {
+	case <-launched:
+	case <-ctx.Done():
+	}
+	if ctx.Err() != nil { // interrupted, maybe while it started
+		return a.shutDown(endedBy(ctx), func(stopCtx context.Context) {
+			select {
+			case <-launched:
+				if sb != nil {
+					sb.Stop(stopCtx)
+				}
+			case <-stopCtx.Done():
+			}
+		})
+	}
 	if err != nil {
 		return err
 	}
-	return pipeStdio(ctx, sb, a.stdin, a.stdout)
+	return pipeStdio(ctx, a, sb)
 }
 
 // pipeStdio connects the client's stdio to the sandbox until one side ends.
-func pipeStdio(ctx context.Context, sb *sandbox.Sandbox, in io.Reader, out io.Writer) error {
-	// A client that goes away must not kill this process before it has
-	// removed the container: writes to a closed stdout return EPIPE instead.
-	signal.Ignore(syscall.SIGPIPE)
-
+func pipeStdio(ctx context.Context, a *app, sb *sandbox.Sandbox) error {
+	in, out := a.stdin, a.stdout
 	inDone := make(chan struct{})
 	go func() {
 		io.Copy(sb.Stdin(), in)
@@ -92,19 +105,22 @@ func pipeStdio(ctx context.Context, sb *sandbox.Sandbox, in io.Reader, out io.Wr
 		close(outDone)
 	}()
 
-	stop := func() error {
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
-		defer cancel()
-		if err := sb.Stop(stopCtx); err != nil {
+	stop := func(why string) error {
+		if err := a.shutDown(why, func(stopCtx context.Context) { sb.Stop(stopCtx) }); err != nil {
 			return err
 		}
-		return sb.Err() // a crash is reported even if the client left first
+		select {
+		case <-sb.Done():
+			return sb.Err() // a crash is reported even if the client left first
+		default:
+			return nil
+		}
 	}
 	select {
 	case <-inDone: // the client closed its end: the session is over
-		return stop()
+		return stop("")
 	case <-ctx.Done(): // interrupted
-		return stop()
+		return stop(endedBy(ctx))
 	case <-sb.Done(): // the server ended by itself
 		select {
 		case <-outDone:

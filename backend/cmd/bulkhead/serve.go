@@ -61,7 +61,8 @@ another container to share.`,
 	return cmd
 }
 
-func runServe(ctx context.Context, a *app, f serveFlags) error {
+func runServe(ctx context.Context, a *app, f serveFlags) (err error) {
+	surviveBrokenPipes()
 	home, err := a.home()
 	if err != nil {
 		return err
@@ -96,10 +97,11 @@ func runServe(ctx context.Context, a *app, f serveFlags) error {
 	if err != nil {
 		return err
 	}
+	stops := []func(context.Context){g.Close} // and each HTTP server once serving
 	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
-		defer cancel()
-		g.Close(stopCtx)
+		if shutErr := a.shutDown(endedBy(ctx), together(stops...)); err == nil {
+			err = shutErr
+		}
 	}()
 	go g.Start(ctx)
 	eng, _ := a.engine(ctx) // opened by openGateway
@@ -126,16 +128,18 @@ func runServe(ctx context.Context, a *app, f serveFlags) error {
 	mux.Handle(gateway.HTTPPath, g.HTTPHandler(gateway.HTTPOptions{Token: gwToken, Port: local.port, ExtraHosts: local.hosts(), AnyHost: local.socket != ""}))
 	mux.Handle("/", handler)
 	if f.gatewaySocket != "" {
-		closeGateway, err := serveGatewaySocket(f.gatewaySocket, gwToken, g)
+		side, err := serveGatewaySocket(f.gatewaySocket, gwToken, g)
 		if err != nil {
 			return err
 		}
-		defer closeGateway()
+		stops = append(stops, closeHTTP(side))
 	}
 
 	fmt.Fprintf(a.stderr, "bulkhead: web UI and API at %s (API token in %s; `bulkhead ui` opens the UI); gateway at %s%s (token in %s)\n",
 		local.url(), apiTokenPath(home), local.url(), gateway.HTTPPath, gateway.TokenPath(home))
-	return serveUntilDone(ctx, newHTTPServer(mux), l, 5*time.Second)
+	srv := newHTTPServer(mux)
+	stops = append(stops, closeHTTP(srv))
+	return serveUntilDone(ctx, srv, l)
 }
 
 // splitByToggle names every catalog server, and those not enabled, which
@@ -166,8 +170,8 @@ func (a *app) serveClientTarget(local where, gwToken string) func(client string)
 }
 
 // serveGatewaySocket serves the gateway, and nothing else, on its own
-// socket (for `bulkhead bridge`) until the returned function closes it.
-func serveGatewaySocket(path, token string, g *gateway.Gateway) (func(), error) {
+// socket (for `bulkhead bridge`) until the returned server is closed.
+func serveGatewaySocket(path, token string, g *gateway.Gateway) (*http.Server, error) {
 	l, err := gatewayListener(path, token)
 	if err != nil {
 		return nil, err
@@ -176,7 +180,7 @@ func serveGatewaySocket(path, token string, g *gateway.Gateway) (func(), error) 
 	only.Handle(gateway.HTTPPath, g.HTTPHandler(gateway.HTTPOptions{Token: token, AnyHost: true}))
 	srv := newHTTPServer(only)
 	go srv.Serve(l)
-	return func() { srv.Close(); l.Close() }, nil
+	return srv, nil
 }
 
 // gatewayListener opens the gateway's own socket and puts a copy of its
