@@ -122,13 +122,14 @@ func containerConfig(s Spec, labels map[string]string, p placement) (*container.
 		env = append(env, k+"="+s.Secrets[k])
 	}
 	env = append(env, p.env...)
+	uid, gid := runAs(s.User)
 	cfg := &container.Config{
 		// The image ID, not the tag: the image that runs is the one checked.
 		Image:      s.Image.ID,
 		Entrypoint: s.Entrypoint,
 		Cmd:        s.Cmd,
 		Env:        env,
-		User:       s.User,
+		User:       uid + ":" + gid,
 		Labels:     labels,
 		// Stdin, when it carries traffic, stays open until Bulkhead closes it.
 		AttachStdin:     p.stdin,
@@ -140,8 +141,6 @@ func containerConfig(s Spec, labels map[string]string, p placement) (*container.
 	}
 	yes := true
 	pids := s.Pids
-	uid, gid := runAs(s.User)
-	cfg.User = uid + ":" + gid
 	host := &container.HostConfig{
 		NetworkMode:    "none",
 		ReadonlyRootfs: true,
