@@ -43,7 +43,7 @@ func (g *Gateway) StopServer(ctx context.Context, name string) error {
 		}
 	}
 	d.mu.Lock()
-	cs, proc := d.cs, d.proc
+	cs, proc, cleared := d.cs, d.proc, d.cleared
 	d.mu.Unlock()
 	if cs != nil {
 		cs.Close()
@@ -51,6 +51,15 @@ func (g *Gateway) StopServer(ctx context.Context, name string) error {
 	if proc != nil {
 		if err := proc.Stop(ctx); err != nil {
 			return fmt.Errorf("stop server %q: %w", name, err)
+		}
+	}
+	if cs != nil {
+		// watch forgets the ended session; until it has, a start would be
+		// handed the dead one.
+		select {
+		case <-cleared:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 	d.reviewMu.Lock()
