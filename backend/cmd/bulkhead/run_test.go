@@ -105,7 +105,7 @@ func TestBadInputIsOneLineAndLeavesNothing(t *testing.T) {
 
 func TestMovedTagIsBlockedUntilApproved(t *testing.T) {
 	cli := testenv.RequireEngine(t)
-	tag := "bulkhead-test/moving:" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	tag := "bulkhead-test/moving:" + filepath.Base(t.TempDir()) // a tag of this run's own: another run may move its own
 	testenv.ServerImage(t, cli, "wellbehaved", testenv.Tag(tag))
 	t.Cleanup(func() { cli.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{Force: true}) })
 	e := newEnv(t, entryYAML("mover", tag, ""))
