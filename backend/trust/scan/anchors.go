@@ -55,17 +55,16 @@ func buildAnchorIndex() *anchors {
 	return idx
 }
 
-// patternRules are the rules read by anchors: the text rules, the secret
-// rules, then the markup rules, so bit i of marks.rules is the same rule
-// for every scan, which each runs the sets it needs of them.
-var patternRules = slices.Concat(textRules, secretRules, markupRules)
+// patternRules are the rules read by anchors: the secret rules, then the
+// markup rules, so bit i of marks.rules is the same rule for every scan,
+// which each runs the sets it needs of them.
+var patternRules = slices.Concat(secretRules, markupRules)
 
 // ruleSet is a run of patternRules.
 type ruleSet struct{ from, to int }
 
 var (
-	textRuleSet   = ruleSet{0, len(textRules)}
-	secretRuleSet = ruleSet{textRuleSet.to, textRuleSet.to + len(secretRules)}
+	secretRuleSet = ruleSet{0, len(secretRules)}
 	markupRuleSet = ruleSet{secretRuleSet.to, secretRuleSet.to + len(markupRules)}
 )
 

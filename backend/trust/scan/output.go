@@ -12,7 +12,8 @@ import (
 // pages honestly. No finding's excerpt shows a secret it found.
 func Output(text string, known *Secrets) []Finding {
 	m := markAnchors(text)
-	out := matchRules(nil, text, m, textRuleSet)
+	out := matchDirectives(nil, text)
+	out = hiddenMarkup(out, text, false)
 	if !m.plain {
 		out = characters(out, text)
 	}

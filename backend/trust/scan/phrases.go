@@ -1,0 +1,310 @@
+package scan
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// A phrase rule is a sequence of word choices, read over a text's words
+// (see word), so that case, spacing, inflection, invisible characters and
+// look-alike letters do not matter and the cost is bounded per word,
+// whatever the text:
+//
+//	[do not|never|must not] ~2 [tell*|inform*] ~3 [user*|human]
+//
+// A choice in brackets holds alternatives separated by |; an alternative
+// may be several words, which must follow each other. A bare word is a
+// choice of one. `word*` is any word starting so (inform, informs,
+// informing); `.word` is the word right after a dot (.env). `~N` allows up
+// to N other words before the next choice; otherwise choices are adjacent.
+// A phrase never spans two sentences.
+type phraseRule struct {
+	id       string
+	severity Severity
+	reason   string
+	pattern  string
+}
+
+// phraseStep is one word of a compiled phrase: the words it accepts are in the
+// phrase set's tables; gap is how many other words may come before it.
+type phraseStep struct{ gap int }
+
+// phrase is one flat sequence of steps. A rule whose choices hold
+// alternatives of several words compiles into one phrase per combination
+// of their lengths.
+type phrase struct {
+	rule  int // index in phraseSet.rules
+	steps []phraseStep
+	first int // index of its first step in the set's step numbering
+}
+
+// phraseSet is the compiled rules of one scan: each word looks up once
+// the steps it can be.
+type phraseSet struct {
+	rules   []phraseRule
+	phrases []phrase
+	// Words are looked up by their hash: exact words, stems (a word
+	// starting with the stem is it) and words right after a dot. A bloom
+	// filter over each table turns away nearly every word of an honest
+	// text before any map is read.
+	exact, stems, dotted map[uint64][]stepRef
+	bloom                [3][1024]uint64
+	stemLen              [32]bool // lengths of stems
+	steps                int
+}
+
+const (
+	bloomExact = iota
+	bloomStem
+	bloomDotted
+)
+
+func (s *phraseSet) mayHave(table int, h uint64) bool {
+	b := h & 0xffff
+	return s.bloom[table][b>>6]&(1<<(b&63)) != 0
+}
+
+type stepRef struct{ phrase, step int32 }
+
+// alternative is one alternative of a choice: its words, each exact, a
+// stem or dotted.
+type alternative []pattWord
+
+type pattWord struct {
+	text         string
+	stem, dotted bool
+}
+
+func compilePhrases(rules []phraseRule) *phraseSet {
+	s := &phraseSet{rules: rules, exact: map[uint64][]stepRef{}, stems: map[uint64][]stepRef{}, dotted: map[uint64][]stepRef{}}
+	for ri, r := range rules {
+		choices, gaps, err := parsePhrase(r.pattern)
+		if err != nil {
+			panic(fmt.Sprintf("scan: phrase rule %s %q: %v", r.id, r.pattern, err))
+		}
+		s.expand(ri, choices, gaps, 0, nil, nil)
+	}
+	return s
+}
+
+// expand adds a phrase for every combination of alternatives of different
+// lengths; alternatives of one word share their steps.
+func (s *phraseSet) expand(rule int, choices [][]alternative, gaps []int, at int, picked []alternative, single []bool) {
+	if at == len(choices) {
+		s.add(rule, choices, gaps, picked, single)
+		return
+	}
+	var ones []alternative
+	for _, a := range choices[at] {
+		if len(a) == 1 {
+			ones = append(ones, a)
+			continue
+		}
+		s.expand(rule, choices, gaps, at+1, append(picked, a), append(single, false))
+	}
+	if len(ones) > 0 {
+		// One step standing for all single-word alternatives: picked holds
+		// a marker alternative, resolved in add.
+		s.expand(rule, choices, gaps, at+1, append(picked, nil), append(single, true))
+	}
+}
+
+func (s *phraseSet) add(rule int, choices [][]alternative, gaps []int, picked []alternative, single []bool) {
+	p := phrase{rule: rule, first: s.steps}
+	pi := int32(len(s.phrases))
+	for c, alt := range picked {
+		if single[c] {
+			si := int32(len(p.steps))
+			p.steps = append(p.steps, phraseStep{gap: gaps[c]})
+			for _, a := range choices[c] {
+				if len(a) == 1 {
+					s.index(a[0], stepRef{pi, si})
+				}
+			}
+			continue
+		}
+		for k, w := range alt {
+			si := int32(len(p.steps))
+			gap := 0
+			if k == 0 {
+				gap = gaps[c]
+			}
+			p.steps = append(p.steps, phraseStep{gap: gap})
+			s.index(w, stepRef{pi, si})
+		}
+	}
+	if len(s.phrases) > 4096 {
+		panic("scan: phrase rules expand into too many phrases")
+	}
+	s.steps += len(p.steps)
+	s.phrases = append(s.phrases, p)
+}
+
+func (s *phraseSet) index(w pattWord, ref stepRef) {
+	h := fnv([]byte(w.text))
+	table, m := bloomExact, s.exact
+	switch {
+	case w.stem:
+		table, m = bloomStem, s.stems
+		s.stemLen[len(w.text)] = true
+	case w.dotted:
+		table, m = bloomDotted, s.dotted
+	}
+	m[h] = append(m[h], ref)
+	b := h & 0xffff
+	s.bloom[table][b>>6] |= 1 << (b & 63)
+}
+
+// parsePhrase reads a pattern into its choices and the gap before each.
+func parsePhrase(pattern string) (choices [][]alternative, gaps []int, err error) {
+	gap := 0
+	var w words
+	for rest := strings.TrimSpace(pattern); rest != ""; rest = strings.TrimSpace(rest) {
+		var item string
+		switch {
+		case rest[0] == '[':
+			end := strings.IndexByte(rest, ']')
+			if end < 0 {
+				return nil, nil, fmt.Errorf("unclosed [")
+			}
+			item, rest = rest[1:end], rest[end+1:]
+		default:
+			item, rest, _ = strings.Cut(rest, " ")
+			if strings.HasPrefix(item, "~") {
+				n, err := strconv.Atoi(item[1:])
+				if err != nil || n < 0 || n > 12 {
+					return nil, nil, fmt.Errorf("bad gap %q", item)
+				}
+				gap = n
+				continue
+			}
+		}
+		var choice []alternative
+		for _, a := range strings.Split(item, "|") {
+			alt, err := parseAlternative(strings.TrimSpace(a), &w)
+			if err != nil {
+				return nil, nil, err
+			}
+			choice = append(choice, alt)
+		}
+		choices, gaps = append(choices, choice), append(gaps, gap)
+		gap = 0
+	}
+	if len(choices) == 0 {
+		return nil, nil, fmt.Errorf("empty pattern")
+	}
+	return choices, gaps, nil
+}
+
+// parseAlternative reads an alternative's words as the scan reads a text,
+// so that a pattern is written as one would write the text.
+func parseAlternative(a string, w *words) (alternative, error) {
+	stem := strings.HasSuffix(a, "*")
+	dotted := strings.HasPrefix(a, ".")
+	w.read(strings.TrimSuffix(strings.TrimPrefix(a, "."), "*"))
+	if len(w.list) == 0 {
+		return nil, fmt.Errorf("alternative %q has no word", a)
+	}
+	var alt alternative
+	for i, x := range w.list {
+		alt = append(alt, pattWord{text: string(w.text(i)), dotted: x.dotted})
+	}
+	alt[0].dotted = dotted
+	alt[len(alt)-1].stem = stem
+	if stem && len(alt[len(alt)-1].text) >= len(phraseSet{}.stemLen) {
+		return nil, fmt.Errorf("stem %q is too long", a)
+	}
+	return alt, nil
+}
+
+// match is one phrase found: the rule and the words it spans.
+type match struct {
+	rule       int
+	start, end int // word indexes, end inclusive
+}
+
+// phraseState is the scratch space of matching, kept between scans.
+type phraseState struct {
+	last, start []int32 // per step: the word at which the phrase up to it last ended, and where that began
+	touched     []int32
+	refs        []stepRef
+}
+
+// find reports every phrase in ws, once per rule and starting word.
+func (s *phraseSet) find(ws *words, st *phraseState, out []match) []match {
+	if len(st.last) < s.steps {
+		st.last, st.start = make([]int32, s.steps), make([]int32, s.steps)
+		for i := range st.last {
+			st.last[i] = -1 << 30
+		}
+	}
+	defer st.reset()
+	for i := range ws.list {
+		refs := s.lookup(ws, i, st.refs[:0])
+		st.refs = refs
+		// Later steps first, so that one word does not count twice.
+		for k := len(refs) - 1; k >= 0; k-- {
+			r := refs[k]
+			p := &s.phrases[r.phrase]
+			at := int32(p.first) + r.step
+			begin := int32(i)
+			if r.step > 0 {
+				prev := at - 1
+				if int32(i)-st.last[prev]-1 > int32(p.steps[r.step].gap) || ws.list[st.start[prev]].sentence != ws.list[i].sentence || st.last[prev] == int32(i) {
+					continue
+				}
+				begin = st.start[prev]
+			}
+			if int(r.step) == len(p.steps)-1 {
+				out = append(out, match{rule: p.rule, start: int(begin), end: i})
+				continue
+			}
+			if st.last[at] == -1<<30 {
+				st.touched = append(st.touched, at)
+			}
+			st.last[at], st.start[at] = int32(i), begin
+		}
+	}
+	return out
+}
+
+// lookup gathers the steps word i can be, sorted by phrase and step.
+func (s *phraseSet) lookup(ws *words, i int, refs []stepRef) []stepRef {
+	x := ws.list[i]
+	if s.mayHave(bloomExact, x.hash) {
+		refs = append(refs, s.exact[x.hash]...)
+	}
+	if x.dotted && s.mayHave(bloomDotted, x.hash) {
+		refs = append(refs, s.dotted[x.hash]...)
+	}
+	h := uint64(fnvOffset)
+	for n, c := range ws.text(i) {
+		if n+1 >= len(s.stemLen) {
+			break
+		}
+		h = (h ^ uint64(c)) * fnvPrime
+		if s.stemLen[n+1] && s.mayHave(bloomStem, h) {
+			refs = append(refs, s.stems[h]...)
+		}
+	}
+	if len(refs) > 1 {
+		sortRefs(refs)
+	}
+	return refs
+}
+
+func sortRefs(refs []stepRef) {
+	for i := 1; i < len(refs); i++ {
+		for j := i; j > 0 && (refs[j].phrase < refs[j-1].phrase || refs[j].phrase == refs[j-1].phrase && refs[j].step < refs[j-1].step); j-- {
+			refs[j], refs[j-1] = refs[j-1], refs[j]
+		}
+	}
+}
+
+func (st *phraseState) reset() {
+	for _, at := range st.touched {
+		st.last[at] = -1 << 30
+	}
+	st.touched = st.touched[:0]
+}

@@ -1,0 +1,114 @@
+package scan
+
+import "strings"
+
+// Markup that speaks to the model outside what a person sees: tags named
+// for instructions (<IMPORTANT>, <system>), chat-template tokens
+// (<|im_start|>, [INST], <<SYS>>) and, in definitions, HTML comments.
+// Found by reading each < and [ rather than by a regular expression, so
+// a text full of them costs no more than its length.
+
+// modelTags are tag names that address the model; results use only the
+// first ones, since honest XML has <system>, <context> and <user>.
+var modelTags = map[string]bool{
+	"important": true, "instructions": true, "instruction": true, "ai_instructions": true, "ai_instruction": true,
+	"note_to_ai": true, "system_message": true, "system_prompt": true, "system-reminder": true, "system_reminder": true,
+	"assistant_only": true, "information": true, "critical": true,
+}
+
+var definitionTags = map[string]bool{
+	"system": true, "admin": true, "secret": true, "hidden": true, "assistant": true, "sys": true, "context": true, "prompt": true,
+}
+
+const hiddenMarkupReason = "markup that addresses the model outside the visible description"
+
+// hiddenMarkup appends a finding for each such tag; inDefinition adds the
+// tag names only a definition has no use for, and HTML comments.
+func hiddenMarkup(out []Finding, text string, inDefinition bool) []Finding {
+	for i := 0; i < len(text); i++ {
+		var end int
+		switch text[i] {
+		case '<':
+			end = tagAt(text, i, inDefinition)
+		case '[':
+			end = instAt(text, i)
+		default:
+			j := strings.IndexAny(text[i:], "<[")
+			if j < 0 {
+				return out
+			}
+			i += j - 1
+			continue
+		}
+		if end > i {
+			out = append(out, finding("hidden-markup", High, text, i, end, hiddenMarkupReason))
+			i = end - 1
+		}
+	}
+	return out
+}
+
+// tagAt is the end of a model-addressing tag at text[i] == '<', or 0.
+func tagAt(text string, i int, inDefinition bool) int {
+	rest := text[i+1:]
+	switch {
+	case strings.HasPrefix(rest, "!--"):
+		if inDefinition {
+			return i + 4
+		}
+		return 0
+	case strings.HasPrefix(rest, "|"): // <|im_start|>, <|system|>
+		j := 1
+		for j < len(rest) && j < 40 && (lower(rest[j]) >= 'a' && lower(rest[j]) <= 'z' || rest[j] == '_') {
+			j++
+		}
+		if j > 1 && strings.HasPrefix(rest[j:], "|>") {
+			return i + 1 + j + 2
+		}
+		return 0
+	case strings.HasPrefix(rest, "<"): // <<SYS>>, << /SYS >>
+		j := 1
+		for j < len(rest) && j < 8 && (rest[j] == ' ' || rest[j] == '/') {
+			j++
+		}
+		if len(rest) >= j+3 && strings.EqualFold(rest[j:j+3], "sys") {
+			k := j + 3
+			for k < len(rest) && k < j+8 && rest[k] == ' ' {
+				k++
+			}
+			if strings.HasPrefix(rest[k:], ">>") {
+				return i + 1 + k + 2
+			}
+		}
+		return 0
+	}
+	// <NAME>, </NAME>, <NAME attr="...">, and tags of several words
+	// (<CRITICAL SYSTEM ALERT>) whose first word is such a name.
+	j := 0
+	for j < len(rest) && j < 4 && (rest[j] == '/' || rest[j] == ' ') {
+		j++
+	}
+	k := j
+	for k < len(rest) && k-j < 32 && (isLetter(rest[k]) || rest[k] == '_' || rest[k] == '-') {
+		k++
+	}
+	name := strings.ToLower(rest[j:k])
+	if !modelTags[name] && !(inDefinition && definitionTags[name]) {
+		return 0
+	}
+	close := strings.IndexByte(rest[k:min(len(rest), k+80)], '>')
+	if close < 0 || strings.ContainsAny(rest[k:k+close], "<\n") || k < len(rest) && rest[k] != '>' && rest[k] != ' ' && rest[k] != '/' {
+		return 0
+	}
+	return i + 1 + k + close + 1
+}
+
+// instAt is the end of [INST] or [/INST] at text[i] == '[', or 0.
+func instAt(text string, i int) int {
+	for _, t := range []string{"[inst]", "[/inst]"} {
+		if len(text) >= i+len(t) && strings.EqualFold(text[i:i+len(t)], t) {
+			return i + len(t)
+		}
+	}
+	return 0
+}
