@@ -1,125 +1,111 @@
 package scan
 
 import (
-	"encoding/json"
-	"os"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
 )
 
-// corpusOthers are the other servers' tools the corpus entries are judged
-// against (for shadowing and look-alike names).
-var corpusOthers = map[string]string{
-	"send_email": "mail", "read_file": "filesystem", "run_query": "postgres",
-	"github_create_pull_request": "github", "slack_post_message": "slack",
-	"execute_command": "shell", "web_search": "search", "get_location": "maps",
-}
+// The rates the scanner must hold on the held-out split of the corpus,
+// which the scorer never trains on: detection of poisoned definitions
+// and injected results, and how many honest definitions and results it
+// withholds.
+const (
+	minDefinitionDetection = 0.95
+	minResultDetection     = 0.90
+	maxHonestDefinitions   = 0.002
+	maxHonestResults       = 0.01
+)
 
-type corpusEntry struct {
-	ID         string   `yaml:"id"`
-	Style      string   `yaml:"style"`
-	Kind       string   `yaml:"kind"`
-	Expect     []string `yaml:"expect"`
-	Definition any      `yaml:"definition"`
-}
+// tally counts the cases of one family and how many were withheld.
+type tally struct{ cases, withheld int }
 
-// loadCorpus reads a corpus file and gives each definition the types the
-// gateway sees: decoded from JSON.
-func loadCorpus(t *testing.T, path string) []corpusEntry {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var entries []corpusEntry
-	if err := yaml.Unmarshal(b, &entries); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	seen := map[string]bool{}
-	for i, e := range entries {
-		if e.ID == "" || seen[e.ID] || e.Definition == nil {
-			t.Fatalf("%s: entry %d: missing or repeated id or definition", path, i)
-		}
-		seen[e.ID] = true
-		doc, err := json.Marshal(e.Definition)
-		if err != nil {
-			t.Fatalf("%s: %s: %v", path, e.ID, err)
-		}
-		entries[i].Definition = nil
-		if err := json.Unmarshal(doc, &entries[i].Definition); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return entries
-}
+func (t tally) rate() float64 { return float64(t.withheld) / float64(max(t.cases, 1)) }
 
-// TestCorpus measures the scanner on the curated corpus: at least 95% of
-// the poisoned definitions withheld for one of the reasons they were
-// written to show, at most 5% of the honest ones withheld, and every rule
-// shown by at least three entries and caught at least once.
+// TestCorpus measures the scanner on the corpus and reports it per
+// family, on the held-out split and on the rest: poisoned definitions and
+// injected results withheld, honest definitions (recorded from real
+// servers and written) and honest results withheld.
 func TestCorpus(t *testing.T) {
-	ctx := NewContext(corpusOthers)
-	poisoned := loadCorpus(t, "testdata/corpus/poisoned.yaml")
-	benign := loadCorpus(t, "testdata/corpus/benign.yaml")
-	if len(poisoned) < 60 || len(benign) < 60 {
-		t.Fatalf("corpus too small: %d poisoned, %d benign; at least 60 each", len(poisoned), len(benign))
+	c := loadCorpusT(t)
+	servers := c.otherServers()
+	type key struct {
+		kind    string // definitions or results
+		bad     bool
+		family  string
+		heldOut bool
+	}
+	tallies := map[key]*tally{}
+	count := func(k key, withheld bool, id string, fs []Finding) {
+		if tallies[k] == nil {
+			tallies[k] = &tally{}
+		}
+		tallies[k].cases++
+		if withheld {
+			tallies[k].withheld++
+		}
+		if k.heldOut && withheld != k.bad && testing.Verbose() {
+			what := "missed"
+			if withheld {
+				what = "withheld honest"
+			}
+			t.Logf("%s %s %s: %s", what, k.kind, id, describe(fs))
+		}
+	}
+	for _, d := range c.defs {
+		fs := scanDef(d, c.contextFor(d, servers))
+		count(key{"definitions", d.poisoned, d.family, d.heldOut}, Blocks(fs), d.id, fs)
+	}
+	for _, r := range c.results {
+		fs := Output(r.text, nil)
+		count(key{"results", r.injected, r.family, r.heldOut}, Blocks(fs), r.id, fs)
 	}
 
-	expected, caught := map[string]int{}, map[string]int{}
-	var missed []string
-	for _, e := range poisoned {
-		if len(e.Expect) == 0 {
-			t.Fatalf("poisoned %s: no expected rule", e.ID)
-		}
-		fired := map[string]bool{}
-		findings := Definition(e.Definition, ctx)
-		for _, f := range findings {
-			fired[f.Rule] = true
-		}
-		hit := false
-		for _, r := range e.Expect {
-			if !slices.Contains(ruleIDs, r) {
-				t.Fatalf("poisoned %s: unknown rule %q", e.ID, r)
-			}
-			expected[r]++
-			if fired[r] {
-				caught[r]++
-				hit = true
+	total := func(kind string, bad, heldOut bool) tally {
+		var sum tally
+		for k, v := range tallies {
+			if k.kind == kind && k.bad == bad && k.heldOut == heldOut {
+				sum.cases += v.cases
+				sum.withheld += v.withheld
 			}
 		}
-		if !Blocks(findings) || !hit {
-			missed = append(missed, e.ID+" (want "+strings.Join(e.Expect, "/")+"; got "+describe(findings)+")")
+		return sum
+	}
+	keys := slices.SortedFunc(maps.Keys(tallies), func(a, b key) int {
+		return strings.Compare(fmt.Sprint(a.kind, !a.bad, a.family, a.heldOut), fmt.Sprint(b.kind, !b.bad, b.family, b.heldOut))
+	})
+	for _, k := range keys {
+		v := tallies[k]
+		split := "trained on"
+		if k.heldOut {
+			split = "held out"
 		}
-	}
-	var falsePositives []string
-	for _, e := range benign {
-		if findings := Definition(e.Definition, ctx); Blocks(findings) {
-			falsePositives = append(falsePositives, e.ID+": "+describe(findings))
+		label := "honest"
+		if k.bad {
+			label = "attacks"
 		}
+		t.Logf("%-11s %-7s %-22s %-10s %4d of %4d withheld (%.1f%%)", k.kind, label, k.family, split, v.withheld, v.cases, 100*v.rate())
 	}
-
-	detection := 1 - float64(len(missed))/float64(len(poisoned))
-	fpRate := float64(len(falsePositives)) / float64(len(benign))
-	t.Logf("detection %.1f%% (%d of %d poisoned), false positives %.1f%% (%d of %d benign)",
-		100*detection, len(poisoned)-len(missed), len(poisoned), 100*fpRate, len(falsePositives), len(benign))
-	for _, m := range missed {
-		t.Logf("missed: %s", m)
-	}
-	for _, f := range falsePositives {
-		t.Logf("false positive: %s", f)
-	}
-	if detection < 0.95 {
-		t.Errorf("detection %.1f%% is below 95%%", 100*detection)
-	}
-	if fpRate > 0.05 {
-		t.Errorf("false positives %.1f%% are above 5%%", 100*fpRate)
-	}
-	for _, r := range ruleIDs {
-		if expected[r] < 3 || caught[r] == 0 {
-			t.Errorf("rule %s: shown by %d poisoned entries and caught in %d; want at least 3 and 1", r, expected[r], caught[r])
+	for _, check := range []struct {
+		kind  string
+		bad   bool
+		limit float64
+	}{
+		{"definitions", true, minDefinitionDetection}, {"results", true, minResultDetection},
+		{"definitions", false, maxHonestDefinitions}, {"results", false, maxHonestResults},
+	} {
+		held, trained := total(check.kind, check.bad, true), total(check.kind, check.bad, false)
+		t.Logf("%s, %s: held out %d of %d withheld (%.2f%%); trained on %d of %d (%.2f%%)", check.kind, map[bool]string{true: "attacks", false: "honest"}[check.bad],
+			held.withheld, held.cases, 100*held.rate(), trained.withheld, trained.cases, 100*trained.rate())
+		switch {
+		case held.cases == 0:
+			t.Errorf("%s: no held-out cases", check.kind)
+		case check.bad && held.rate() < check.limit:
+			t.Errorf("%s: %.1f%% of held-out attacks withheld, want at least %.1f%%", check.kind, 100*held.rate(), 100*check.limit)
+		case !check.bad && held.rate() > check.limit:
+			t.Errorf("%s: %.2f%% of held-out honest cases withheld, want at most %.2f%%", check.kind, 100*held.rate(), 100*check.limit)
 		}
 	}
 }

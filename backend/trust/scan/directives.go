@@ -1,10 +1,6 @@
 package scan
 
-import (
-	"strings"
-	"sync"
-	"unicode/utf8"
-)
+
 
 // Reasons shared by the rules below.
 const (
@@ -65,68 +61,3 @@ var directives = []phraseRule{
 
 var directiveSet = compilePhrases(directives)
 
-// reading is the scratch space of one scan, pooled: scans run in many
-// goroutines and most texts are short.
-type reading struct {
-	words   words
-	state   phraseState
-	matches []match
-}
-
-var readings = sync.Pool{New: func() any { return new(reading) }}
-
-// matchDirectives appends a finding for every directive in text. A long
-// text is read in pieces, so the scratch space stays small whatever the
-// text: cut after a line end, which no phrase spans, or else with an
-// overlap longer than any phrase, whose matches are taken once.
-func matchDirectives(out []Finding, text string) []Finding {
-	r := readings.Get().(*reading)
-	defer readings.Put(r)
-	seen := 0 // matches ending before this were found in the last piece
-	for at := 0; at < len(text); {
-		end, clean := cutPiece(text, at, readPiece)
-		r.words.read(text[at:end])
-		r.matches = directiveSet.find(&r.words, &r.state, r.matches[:0])
-		for _, m := range r.matches {
-			from, to := at+int(r.words.list[m.start].start), at+int(r.words.list[m.end].end)
-			if to <= seen {
-				continue
-			}
-			rule := &directiveSet.rules[m.rule]
-			out = append(out, finding(rule.id, rule.severity, text, from, to, rule.reason))
-		}
-		if clean || end == len(text) {
-			at, seen = end, end
-			continue
-		}
-		seen = end
-		at = max(at+1, end-phraseReach)
-		for at < end && !utf8.RuneStart(text[at]) {
-			at++
-		}
-	}
-	return out
-}
-
-// readPiece is the most of a text read at once; phraseReach is longer
-// than any phrase.
-const (
-	readPiece   = 32 << 10
-	phraseReach = 4 << 10
-)
-
-// cutPiece is where a piece of at most n bytes starting at from ends, and
-// whether it ends after a line end.
-func cutPiece(text string, from, n int) (end int, clean bool) {
-	if len(text)-from <= n {
-		return len(text), true
-	}
-	if i := strings.LastIndexByte(text[from:from+n], '\n'); i > 0 {
-		return from + i + 1, true
-	}
-	end = from + n
-	for end > from+1 && !utf8.RuneStart(text[end]) {
-		end--
-	}
-	return end, false
-}

@@ -52,7 +52,7 @@ func shadowing(out []Finding, text string, ctx *Context) []Finding {
 			continue
 		}
 		if start >= 0 && ctx.lengths[lower(text[start])]&(1<<((i-start)%64)) != 0 {
-			if other, ok := ctx.mentionable[strings.ToLower(text[start:i])]; ok {
+			if other, ok := ctx.mentionable[strings.ToLower(text[start:i])]; ok && !ctx.siblings[strings.ToLower(other)] {
 				out = append(out, finding("shadowing", Medium, text, start, i,
 					fmt.Sprintf("mentions tool %q of server %q: instructions about another server's tools", other, ctx.others[other])))
 			}

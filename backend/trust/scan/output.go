@@ -12,7 +12,7 @@ import (
 // pages honestly. No finding's excerpt shows a secret it found.
 func Output(text string, known *Secrets) []Finding {
 	m := markAnchors(text)
-	out := matchDirectives(nil, text)
+	out := readText(nil, text, false)
 	out = hiddenMarkup(out, text, false)
 	if !m.plain {
 		out = characters(out, text)

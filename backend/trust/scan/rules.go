@@ -40,7 +40,7 @@ func Text(field, text string, ctx *Context) []Finding {
 // scanText appends the findings of the rules for definition text; the
 // caller fills in the field and conceals the secrets the text holds.
 func scanText(out []Finding, text string, m marks, known *Secrets) []Finding {
-	out = matchDirectives(out, text)
+	out = readText(out, text, true)
 	out = hiddenMarkup(out, text, true)
 	out = matchRules(out, text, m, markupRuleSet)
 	if m.blobRun {

@@ -79,6 +79,7 @@ func Blocks(fs []Finding) bool {
 type Context struct {
 	known       *Secrets
 	others      map[string]string   // tool name -> its server
+	siblings    map[string]bool     // the tools of the definition's own server
 	skeletons   map[string][]string // skeleton -> tool names
 	mentionable map[string]string   // lower-cased tool-like name -> tool name
 	// lengths has bit n%64 of entry c set when a mentionable name of length
@@ -97,6 +98,17 @@ func NewContext(otherTools map[string]string) *Context {
 			c.mentionable[low] = name
 			c.lengths[low[0]] |= 1 << (len(low) % 64)
 		}
+	}
+	return c
+}
+
+// WithSiblings names the tools of the scanned definition's own server: a
+// description may speak of them, even where another server has a tool of
+// the same name.
+func (c *Context) WithSiblings(names []string) *Context {
+	c.siblings = make(map[string]bool, len(names))
+	for _, n := range names {
+		c.siblings[strings.ToLower(n)] = true
 	}
 	return c
 }
