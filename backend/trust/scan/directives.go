@@ -1,7 +1,5 @@
 package scan
 
-
-
 // Reasons shared by the rules below.
 const (
 	concealOrOverride = "an instruction to the model to hide something from the user or override its instructions"
@@ -60,4 +58,3 @@ var directives = []phraseRule{
 }
 
 var directiveSet = compilePhrases(directives)
-
