@@ -107,12 +107,17 @@ func (s *Store) WithholdDefinition(ctx context.Context, c DefinitionChange) erro
 	if c.Findings == "" {
 		c.Findings = "[]"
 	}
+	// A version approved meanwhile (by another process, between this
+	// one's review and now) is not withheld again: one statement checks
+	// and records.
 	_, err := s.db.ExecContext(ctx, `INSERT INTO definition_changes (server, kind, name, hash, definition, scheme, reason, findings, seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
+		WHERE NOT EXISTS (SELECT 1 FROM definition_pins WHERE server = ? AND kind = ? AND name = ? AND hash = ?)
 		ON CONFLICT (server, kind, name) DO UPDATE SET hash = excluded.hash, definition = excluded.definition,
 			scheme = excluded.scheme, reason = excluded.reason, findings = excluded.findings,
 			seen_at = CASE WHEN definition_changes.hash = excluded.hash THEN definition_changes.seen_at ELSE excluded.seen_at END`,
-		c.Server, c.Kind, c.Name, c.Hash, c.Definition, c.Scheme, c.Reason, c.Findings, c.SeenAt.UTC().Format(time.RFC3339Nano))
+		c.Server, c.Kind, c.Name, c.Hash, c.Definition, c.Scheme, c.Reason, c.Findings, c.SeenAt.UTC().Format(time.RFC3339Nano),
+		c.Server, c.Kind, c.Name, c.Hash)
 	return err
 }
 

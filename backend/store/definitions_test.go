@@ -69,3 +69,32 @@ func TestDefinitionPinsAndWithheldChanges(t *testing.T) {
 		t.Errorf("forgotten change still listed: %+v", left)
 	}
 }
+
+// A gateway that reviewed a version before a person approved it in
+// another process, and records it as withheld only after, withholds
+// nothing: the approved version is not listed as withheld again.
+func TestAVersionApprovedMeanwhileIsNotWithheldAgain(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "bulkhead.db"))
+	ctx := context.Background()
+	change := DefinitionChange{Server: "notes", Kind: KindTool, Name: "fresh", Hash: "h1", Definition: `{"name":"fresh"}`, Reason: "new"}
+	if err := s.WithholdDefinition(ctx, change); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ApproveDefinition(ctx, "notes", KindTool, "fresh", "h1", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WithholdDefinition(ctx, change); err != nil { // the late review
+		t.Fatal(err)
+	}
+	if got, err := s.DefinitionChanges(ctx, "notes"); err != nil || len(got) != 0 {
+		t.Errorf("withheld after approval: %+v, %v", got, err)
+	}
+	// Another version of it is withheld as before.
+	change.Hash, change.Definition = "h2", `{"name":"fresh","x":1}`
+	if err := s.WithholdDefinition(ctx, change); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.DefinitionChanges(ctx, "notes"); len(got) != 1 || got[0].Hash != "h2" {
+		t.Errorf("a new version: %+v", got)
+	}
+}
