@@ -16,10 +16,14 @@ import (
 // server that takes more than a few seconds, and a killed Bulkhead leaves
 // its containers until the next run. Servers get stopGrace to stop as MCP
 // asks (input closed, then SIGTERM, then SIGKILL); then whatever container
-// or network of this process is still there is removed by force.
+// or network of this process is still there is removed by force. Only an
+// engine too slow to answer in time (a busy machine) makes the end take
+// longer, up to removalLimit: a container it is still creating would
+// otherwise appear after Bulkhead is gone.
 const (
 	shutdownBudget = 4 * time.Second
 	stopGrace      = 2500 * time.Millisecond
+	removalLimit   = 30 * time.Second
 )
 
 // shutDown runs stop (the gateway's Close, a sandbox's Stop) with
@@ -32,7 +36,7 @@ const (
 func (a *app) shutDown(why string, stop func(context.Context)) error {
 	start := time.Now()
 	if why != "" {
-		fmt.Fprintf(a.stderr, "bulkhead: shutting down (%s): servers get %s to stop, then what is left is removed; at most %s\n", why, stopGrace, shutdownBudget)
+		fmt.Fprintf(a.stderr, "bulkhead: shutting down (%s): servers get %s to stop, then what is left is removed\n", why, stopGrace)
 	}
 	budget, cancel := context.WithTimeout(context.Background(), shutdownBudget)
 	defer cancel()
@@ -49,9 +53,11 @@ func (a *app) shutDown(why string, stop func(context.Context)) error {
 	}
 	left := nothingLeft
 	if a.eng != nil {
-		containers, networks, err := a.eng.Shutdown(budget)
+		removal, cancel := context.WithDeadline(context.Background(), start.Add(removalLimit))
+		defer cancel()
+		containers, networks, err := a.eng.Shutdown(removal)
 		if err != nil {
-			return fmt.Errorf("could not remove all of this run's containers and networks within %s (%s); the next run removes them", shutdownBudget, oneLine(err.Error()))
+			return fmt.Errorf("could not remove all of this run's containers and networks within %s (%s); the next run removes them", removalLimit, oneLine(err.Error()))
 		}
 		if containers+networks > 0 {
 			left = fmt.Sprintf("removed %d container(s) and %d network(s) by force", containers, networks)
@@ -61,8 +67,12 @@ func (a *app) shutDown(why string, stop func(context.Context)) error {
 	case <-stopped:
 	case <-budget.Done():
 	}
+	took := time.Since(start)
+	if took > shutdownBudget {
+		left += fmt.Sprintf(" (past the %s budget: the Docker Engine was slow to answer)", shutdownBudget)
+	}
 	if why != "" || left != nothingLeft {
-		fmt.Fprintf(a.stderr, "bulkhead: shut down in %s; %s\n", time.Since(start).Round(time.Millisecond), left)
+		fmt.Fprintf(a.stderr, "bulkhead: shut down in %s; %s\n", took.Round(time.Millisecond), left)
 	}
 	return nil
 }
