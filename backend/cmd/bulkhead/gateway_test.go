@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -48,15 +47,16 @@ func (e *env) allow(servers ...string) {
 }
 
 // connectGateway starts `bulkhead gateway --stdio` with the given servers.
-func (e *env) connectGateway(c *mcp.Client, servers ...string) (*mcp.ClientSession, *exec.Cmd, *bytes.Buffer) {
+// Its stderr can be read while it runs.
+func (e *env) connectGateway(c *mcp.Client, servers ...string) (*mcp.ClientSession, *exec.Cmd, *lockedBuffer) {
 	e.t.Helper()
 	args := []string{"gateway", "--stdio"}
 	for _, s := range servers {
 		args = append(args, "--server", s)
 	}
 	cmd := e.command(args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cs, err := c.Connect(ctx, &mcp.CommandTransport{Command: cmd, TerminateDuration: 30 * time.Second}, nil)
@@ -64,7 +64,7 @@ func (e *env) connectGateway(c *mcp.Client, servers ...string) (*mcp.ClientSessi
 		e.t.Fatalf("connect to the gateway: %v; stderr: %s", err, stderr.String())
 	}
 	e.t.Cleanup(func() { cs.Close() })
-	return cs, cmd, &stderr
+	return cs, cmd, stderr
 }
 
 func TestGatewayForwardsEveryFeatureOverStdio(t *testing.T) {
