@@ -39,10 +39,12 @@ func TestScorerWeights(t *testing.T) {
 			off++
 		}
 	}
-	if off > len(trained.weights)/1000 || math.Abs(float64(trained.defWithhold-model.defWithhold)) > 0.05 {
+	if off > len(trained.weights)/1000 || !near(trained.defWithhold, model.defWithhold) || !near(trained.resWithhold, model.resWithhold) {
 		t.Fatalf("scorer.bin is not what the corpus trains (%d weights differ); run go test ./backend/trust/scan -run TestScorerWeights -update-scorer", off)
 	}
 }
+
+func near(a, b float32) bool { return a == b || math.Abs(float64(a-b)) < 0.05 }
 
 // An example is a span of a text with its features; for a poisoned case,
 // the spans of the case are its candidates, of which training picks the
@@ -210,6 +212,11 @@ func train(c *corpus) *scorer {
 	return s
 }
 
+// A scorer that has seen too little honest text of a kind shows what it
+// finds there but withholds nothing: its thresholds would say little of
+// the text real servers send.
+const minHonestDefinitions, minHonestResults = 1000, 200
+
 func quantise(w []float64, bias float64) *scorer {
 	top := 0.0
 	for _, v := range w {
@@ -258,7 +265,11 @@ func thresholds(cases []trainCase, s *scorer, results bool) (show, withhold floa
 	at := func(q float64) float32 {
 		return float32(scores[min(len(scores)-1, int(q*float64(len(scores))))]) + 1e-3
 	}
-	return at(showQuantile(results)), at(withholdQuantile(results))
+	withhold = at(withholdQuantile(results))
+	if enough := map[bool]int{false: minHonestDefinitions, true: minHonestResults}[results]; len(scores) < enough {
+		withhold = float32(math.Inf(1))
+	}
+	return at(showQuantile(results)), withhold
 }
 
 func showQuantile(results bool) float64 {
