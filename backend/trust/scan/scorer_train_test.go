@@ -212,9 +212,9 @@ func train(c *corpus) *scorer {
 	return s
 }
 
-// A scorer that has seen too little honest text of a kind shows what it
-// finds there but withholds nothing: its thresholds would say little of
-// the text real servers send.
+// A scorer that has seen too little honest text of a kind says nothing of
+// that kind: its thresholds would say little of the text real servers
+// send.
 const minHonestDefinitions, minHonestResults = 1000, 200
 
 func quantise(w []float64, bias float64) *scorer {
@@ -265,11 +265,10 @@ func thresholds(cases []trainCase, s *scorer, results bool) (show, withhold floa
 	at := func(q float64) float32 {
 		return float32(scores[min(len(scores)-1, int(q*float64(len(scores))))]) + 1e-3
 	}
-	withhold = at(withholdQuantile(results))
 	if enough := map[bool]int{false: minHonestDefinitions, true: minHonestResults}[results]; len(scores) < enough {
-		withhold = float32(math.Inf(1))
+		return float32(math.Inf(1)), float32(math.Inf(1))
 	}
-	return at(showQuantile(results)), withhold
+	return at(showQuantile(results)), at(withholdQuantile(results))
 }
 
 func showQuantile(results bool) float64 {
