@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"flag"
 	"fmt"
 	"maps"
 	"slices"
@@ -20,6 +21,10 @@ const (
 	maxHonestDefinitions   = 0.002
 	maxHonestResults       = 0.12
 )
+
+// showSplit names the split whose misses (and honest cases withheld) are
+// logged: rules are written looking at the trained split only.
+var showSplit = flag.String("corpus-show", "", "log the misses of this split of the corpus: trained or held-out")
 
 // tally counts the cases of one family and how many were withheld.
 type tally struct{ cases, withheld int }
@@ -48,7 +53,7 @@ func TestCorpus(t *testing.T) {
 		if withheld {
 			tallies[k].withheld++
 		}
-		if k.heldOut && withheld != k.bad && testing.Verbose() {
+		if *showSplit == map[bool]string{true: "held-out", false: "trained"}[k.heldOut] && withheld != k.bad {
 			what := "missed"
 			if withheld {
 				what = "withheld honest"

@@ -57,4 +57,3 @@ var directives = []phraseRule{
 	{"sensitive-file", High, "asks for the user's credentials", transferVerbs + ` ~5 密码`},
 }
 
-var directiveSet = compilePhrases(directives)

@@ -173,7 +173,7 @@ func parsePhrase(pattern string) (choices [][]alternative, gaps []int, err error
 			item, rest, _ = strings.Cut(rest, " ")
 			if strings.HasPrefix(item, "~") {
 				n, err := strconv.Atoi(item[1:])
-				if err != nil || n < 0 || n > 12 {
+				if err != nil || n < 0 || n > 16 {
 					return nil, nil, fmt.Errorf("bad gap %q", item)
 				}
 				gap = n

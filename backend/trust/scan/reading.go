@@ -26,6 +26,10 @@ var readings = sync.Pool{New: func() any { return new(reading) }}
 func readText(out []Finding, text string, inDefinition bool) []Finding {
 	r := readings.Get().(*reading)
 	defer readings.Put(r)
+	set := resultPhrases
+	if inDefinition {
+		set = definitionPhrases
+	}
 	top := span{score: -1e30}
 	var topText [2]int // the top span's bytes in text
 	seen := 0          // matches ending before this were found in the last piece
@@ -33,13 +37,13 @@ func readText(out []Finding, text string, inDefinition bool) []Finding {
 		end, clean := cutPiece(text, at, readPiece)
 		ws := &r.words
 		ws.read(text[at:end])
-		r.matches = directiveSet.find(ws, &r.state, r.matches[:0])
+		r.matches = set.find(ws, &r.state, r.matches[:0])
 		for _, m := range r.matches {
 			from, to := at+int(ws.list[m.start].start), at+int(ws.list[m.end].end)
 			if to <= seen {
 				continue
 			}
-			rule := &directiveSet.rules[m.rule]
+			rule := &set.rules[m.rule]
 			out = append(out, finding(rule.id, rule.severity, text, from, to, rule.reason))
 		}
 		var best span
