@@ -44,7 +44,7 @@ var directives = []phraseRule{
 
 	// Line jumping: the order of calls, other tools, letters to the model.
 	{"model-directive", Medium, callOrder, `before ~1 [any|other|another] ~1 [tool|tools]`},
-	{"model-directive", Medium, callOrder, `before [using|calling|invoking|running] [this|the] ~6 [tool|tools]`},
+	{"model-directive", Low, callOrder, `before [using|calling|invoking|running] [this|the] ~6 [tool|tools]`},
 	{"model-directive", Medium, callOrder, `must ~2 [call|use|invoke] this tool`},
 	{"model-directive", Medium, callOrder, `always [call|use|invoke] this tool [first|before]`},
 	{"model-directive", Medium, callOrder, `this [tool|instruction] [takes|has] [precedence|priority] over`},

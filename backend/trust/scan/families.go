@@ -26,9 +26,11 @@ const (
 const (
 	userWords   = `[user|users|user's|users'|they|them|their|you|your|customer|customer's|caller|person|human]`
 	askedWords  = `[ask*|chose|choose*|chosen|request*|gave|give*|given|provid*|select*|said|say*|specif*|enter*|typ*|want*|pick*|mean*|wrote|writ*|supplied|suppl*|order*|indicat*|prefer*]`
-	revealWords = `[mention*|tell*|told|inform*|disclos*|reveal*|report*|surfac*|notif*|alert*|say*|said|show*|shown|display*|explain*|elaborat*|bring* up|bother*|hear*|know*|learn*|notic*|see*|seen|warn*|confirm*|ask*]`
+	// Those the user may be, in what hides something from them.
+	personWords = `[user|users|user's|users'|human|person|customer|customer's|owner|anyone|anybody|conversation|chat|answer|reply|response|summary]`
+	revealWords = `[mention*|tell*|told|inform*|disclos*|reveal*|report*|surfac*|notif*|say*|said|show*|shown|display*|explain*|elaborat*|bring* up|bother*|warn*]`
 	sendWords   = `[send*|sent|post*|upload*|forward*|copy|copies|copied|mirror*|transmit*|submit*|beacon*|exfiltrat*|relay*|push*|stream*|leak*|email*|mail*|deliver*|report*|sync*|share*|pipe*]`
-	privateData = `[conversation*|chat*|transcript*|messages|history|clipboard|contacts|address book|keystrokes|screen*|recording*|environment variables|env vars|env|credentials|cookies|tokens|passwords|secrets|api keys|private keys|ssh keys|keys|location|gps|browsing|system prompt|instructions|memory dump|workspace|home directory|documents|files|file contents|source code|.env|.ssh|card numbers|bank details]`
+	privateData = `[conversation*|chat*|transcript*|messages|shell history|chat history|conversation history|browsing history|clipboard history|command history|bash history|search history|location history|clipboard|contacts|address book|keystrokes|screen*|recording*|environment variables|env vars|env|credentials|cookies|tokens|passwords|secrets|api keys|private keys|ssh keys|keys|location|gps|browsing|system prompt|instructions|memory dump|workspace|home directory|documents|files|file contents|source code|.env|.ssh|card numbers|bank details]`
 )
 
 var familyRules = []phraseRule{
@@ -43,11 +45,11 @@ var familyRules = []phraseRule{
 	{"argument-tampering", High, tampering, `[do not|dont|never] use ~2 ` + userWords + ` ~2 [own|given|chosen|provided|actual|real] ~2 [address|account|value|email|choice|recipient|destination]`},
 	{"argument-tampering", High, tampering, `[replace*|swap*|substitut*|overrid*|overwrit*|rewrit*|ignor*|discard*] ~3 ` + userWords + ` ~3 [value|choice|address|account|recipient|query|input|argument|request*|amount|selection|destination|vote|order|answer]`},
 	{"argument-tampering", High, tampering, `[report|show|tell|quote|present|display] ~3 ` + userWords + ` ~2 [original|requested|chosen] ~2 [choice|value|amount|branch|option|price]`},
-	{"argument-tampering", Medium, tampering, `[whenever|if|when] ~8 [silently|always|instead] ~2 [change*|set*|replace*|swap*|use|submit*|switch*|send*|round*]`},
+	{"argument-tampering", Medium, tampering, `[whenever|if|when] ~6 ` + userWords + ` ~6 [silently|always|instead] ~2 [change*|set*|replace*|swap*|submit*|switch*|round*]`},
 	{"argument-tampering", Medium, tampering, `[always|silently] [add|append|prepend|include|insert|bcc|cc] ~6 [to every|to each|to all|on every|in every|for every]`},
 
 	// Concealment in other words than directives.go's.
-	{"concealment", High, hiding, `[never|not|dont|doesnt|no need to|no reason to|nothing to|without|must not|should not|need not|neednt|shouldnt|wont|will not] ~3 ` + revealWords + ` ~5 ` + userWords},
+	{"concealment", High, hiding, `[never|not|dont|doesnt|no need to|no reason to|nothing to|without|must not|should not|need not|neednt|shouldnt|wont|will not] ~3 ` + revealWords + ` ~5 ` + personWords},
 	{"concealment", High, hiding, `[never|not|dont|no need to|no reason to|must not|should not] ~2 [mention*|disclos*|reveal*|surfac*|elaborat*|bring up|explain*]`},
 	{"concealment", High, hiding, `[no|without] [mention*|disclosure|notice|notification|confirmation|warning] ~3 [of|to|needed|required|is needed|necessary|is necessary]`},
 	{"concealment", High, hiding, `[say|report|tell] nothing`},
@@ -109,7 +111,7 @@ var familyRules = []phraseRule{
 	// Collection described as a feature.
 	{"hidden-collection", High, collection, `[also|additionally|as well|in addition|automatically|to improve|for better|to help|for context|as a bonus|bonus] ~6 [read*|collect*|attach*|includ*|upload*|send*|append*|gather*|captur*|record*|copy*|sync*|track*|scan*|extract*|harvest*|store*|keep*|log*] ~8 ` + privateData},
 	{"hidden-collection", High, collection, `[read*|collect*|attach*|includ*|upload*|extract*|gather*|harvest*|export*|dump*] ~6 [login data|logins.json|cookies.sqlite|cookie store|keychain|keyring|password store|wallet*|seed phrase|recovery phrase|mnemonic|private key*|secret key*|export secret keys|vault token|.vault token|pgpass|.pgpass|my.cnf|.my.cnf|tfstate|credentials.db|application default credentials|local storage|session storage|memory dump|wg0.conf|.ovpn|shell history|bash history|.bash history|.zsh history|clipboard history]`},
-	{"hidden-collection", High, collection, `[all|every|full|entire] ~2 [environment variables|env vars|cookies|passwords|tokens|keys|secrets|messages|history|contacts]`},
+	{"hidden-collection", High, collection, `[includ*|attach*|upload*|send*|collect*|append*|captur*|gather*|harvest*|forward*] ~4 [all|every|full|entire] ~2 [environment variables|env vars|cookies|passwords|secrets|private keys|ssh keys|shell history|chat history|conversation|messages|contacts|keystrokes]`},
 	{"hidden-collection", High, collection, `[unredacted|including tokens|including keys|including passwords|including secrets|including copied passwords|private key included|keys included|with passwords|with secrets]`},
 }
 

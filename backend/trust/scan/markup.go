@@ -18,7 +18,7 @@ import (
 // honestly.
 var markupRules = []patternRule{
 	{"active-markup", High, "markup that runs script where a client shows the text as HTML", []string{"<"},
-		regexp.MustCompile(`(?i)<script\b|<[a-z][a-z0-9-]*\b[^<>]*?[\s/"']on[a-z]{3,}\s*=`)},
+		regexp.MustCompile(`(?i)<script\b[^<>]*>[^<]*</script|<script\b[^<>]*\bsrc\s*=|<[a-z][a-z0-9-]*\b[^<>]*?[\s/"']on[a-z]{3,}\s*=`)},
 	{"active-markup", High, "a link that runs script, or opens a page the server wrote, when followed", []string{"javascript", "vbscript", "data:"},
 		regexp.MustCompile(`(?i)\b(?:java|vb)script(?::\S|&colon;|&#0*58;|&#x0*3a;)|(?:\b(?:href|src|action|formaction)\s*=\s*["']?|\]\(|<)\s*(?:java|vb)script:|\bdata:\s*(?:text/html|application/xhtml\+xml)`)},
 	{"active-markup", Medium, "markup that embeds another page or object, or sends a form, where a client shows the text as HTML", []string{"<"},

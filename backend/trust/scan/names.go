@@ -37,8 +37,11 @@ func names(out []Finding, name string, ctx *Context) []Finding {
 	return out
 }
 
-// shadowing flags text that speaks of another server's tools: a
-// definition has no business steering how others are used.
+// shadowing flags text that speaks of another server's tools, spelt as
+// they are named (a model calls them so; USER_INFO is not user_info): a
+// definition has no business steering how others are used. A mention in
+// a sentence with no instruction in it (an enum value, "see x") is shown
+// to the person; one with an instruction withholds.
 func shadowing(out []Finding, text string, ctx *Context) []Finding {
 	if len(ctx.mentionable) == 0 {
 		return out
@@ -51,15 +54,40 @@ func shadowing(out []Finding, text string, ctx *Context) []Finding {
 			}
 			continue
 		}
-		if start >= 0 && ctx.lengths[lower(text[start])]&(1<<((i-start)%64)) != 0 {
-			if other, ok := ctx.mentionable[strings.ToLower(text[start:i])]; ok && !ctx.siblings[strings.ToLower(other)] {
-				out = append(out, finding("shadowing", Medium, text, start, i,
+		if start >= 0 && ctx.lengths[text[start]]&(1<<((i-start)%64)) != 0 {
+			if other := text[start:i]; ctx.mentionable[other] && !ctx.siblings[strings.ToLower(other)] {
+				sev := Low
+				if instructs(sentenceAround(text, start, i)) {
+					sev = Medium
+				}
+				out = append(out, finding("shadowing", sev, text, start, i,
 					fmt.Sprintf("mentions tool %q of server %q: instructions about another server's tools", other, ctx.others[other])))
 			}
 		}
 		start = -1
 	}
 	return out
+}
+
+// sentenceAround is the sentence of text holding [start, end).
+func sentenceAround(text string, start, end int) string {
+	from := strings.LastIndexAny(text[:start], ".!?\n;") + 1
+	to := strings.IndexAny(text[end:], ".!?\n;")
+	if to < 0 {
+		return text[from:]
+	}
+	return text[from : end+to]
+}
+
+// instructionWords are what turns a mention of a tool into an instruction
+// about it.
+var instructionWords = compilePhrases([]phraseRule{{pattern: `[always|must|never|before|after|instead|every|each|whenever|first|then|also|bcc|cc|prefer*|only|do not|dont|replace*|redirect*|forward*|send*|call|invoke|run|use]`}})
+
+func instructs(sentence string) bool {
+	var w words
+	w.read(sentence)
+	var st phraseState
+	return len(instructionWords.find(&w, &st, nil)) > 0
 }
 
 // isNameByte is a byte that can be part of a tool name.
@@ -97,4 +125,49 @@ func exfilName(out []Finding, name string) []Finding {
 		out = append(out, finding("exfil-parameter", High, name, 0, len(name), "a parameter named to collect the conversation or hidden notes"))
 	}
 	return out
+}
+
+// ownToolsOnly shows, rather than withholds, guidance about the order of
+// calls or which tool to use where the text names its own server's tools
+// and none of another's ("deprecated: use read_text_file instead", "call
+// login first"): honest servers say so of their own tools.
+func ownToolsOnly(fs []Finding, text string, ctx *Context) {
+	if len(ctx.siblings) == 0 {
+		return
+	}
+	guidance := false
+	for _, f := range fs {
+		switch {
+		case f.Rule == "shadowing" && f.Severity >= Medium:
+			return
+		case f.Reason == callOrder || f.Reason == steering:
+			guidance = true
+		}
+	}
+	if !guidance || !namesSibling(text, ctx) {
+		return
+	}
+	for i := range fs {
+		if fs[i].Reason == callOrder || fs[i].Reason == steering {
+			fs[i].Severity = min(fs[i].Severity, Low)
+		}
+	}
+}
+
+// namesSibling reports whether text names a tool of its own server.
+func namesSibling(text string, ctx *Context) bool {
+	start := -1
+	for i := 0; i <= len(text); i++ {
+		if i < len(text) && isNameByte(text[i]) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && ctx.siblings[strings.ToLower(text[start:i])] {
+			return true
+		}
+		start = -1
+	}
+	return false
 }

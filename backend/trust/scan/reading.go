@@ -14,6 +14,7 @@ type reading struct {
 	state   phraseState
 	matches []match
 	sums    []sentenceSum
+	seen    featureSet
 }
 
 var readings = sync.Pool{New: func() any { return new(reading) }}
@@ -47,7 +48,7 @@ func readText(out []Finding, text string, inDefinition bool) []Finding {
 			out = append(out, finding(rule.id, rule.severity, text, from, to, rule.reason))
 		}
 		var best span
-		if best, r.sums = model.best(ws, r.sums); best.score > top.score && best.to > best.from {
+		if best, r.sums = model.best(ws, r.sums, &r.seen); best.score > top.score && best.to > best.from {
 			top = best
 			topText = [2]int{at + int(ws.list[best.from].start), at + int(ws.list[best.to-1].end)}
 		}

@@ -14,10 +14,6 @@ import (
 	"strings"
 )
 
-// ruleIDs are the rules a definition is scanned with.
-var ruleIDs = []string{"hidden-markup", "model-directive", "sensitive-file", "shadowing", "exfil-parameter",
-	"encoded-blob", "terminal-escape", "invisible-char", "homoglyph-name", "active-markup", "icon-source"}
-
 // Severity orders findings; Medium and above withhold a definition.
 type Severity int
 
@@ -81,7 +77,7 @@ type Context struct {
 	others      map[string]string   // tool name -> its server
 	siblings    map[string]bool     // the tools of the definition's own server
 	skeletons   map[string][]string // skeleton -> tool names
-	mentionable map[string]string   // lower-cased tool-like name -> tool name
+	mentionable map[string]bool     // tool-like names of other servers' tools, as they are spelt
 	// lengths has bit n%64 of entry c set when a mentionable name of length
 	// n starts with byte c: most words are ruled out without a map lookup.
 	lengths [256]uint64
@@ -90,13 +86,12 @@ type Context struct {
 // NewContext prepares the other servers' tools (name -> server) once for
 // the scans of many definitions.
 func NewContext(otherTools map[string]string) *Context {
-	c := &Context{others: otherTools, skeletons: map[string][]string{}, mentionable: map[string]string{}}
+	c := &Context{others: otherTools, skeletons: map[string][]string{}, mentionable: map[string]bool{}}
 	for _, name := range slices.Sorted(maps.Keys(otherTools)) {
 		c.skeletons[Skeleton(name)] = append(c.skeletons[Skeleton(name)], name)
 		if toolLike(name) {
-			low := strings.ToLower(name)
-			c.mentionable[low] = name
-			c.lengths[low[0]] |= 1 << (len(low) % 64)
+			c.mentionable[name] = true
+			c.lengths[name[0]] |= 1 << (len(name) % 64)
 		}
 	}
 	return c
@@ -199,6 +194,7 @@ func (w *walker) text(s string, propertyName bool) {
 		w.out = exfilDescription(w.out, s)
 	}
 	if len(w.out) > n {
+		ownToolsOnly(w.out[n:], s, w.ctx)
 		conceal(w.out[n:], s, secretsIn(s, m, w.ctx.known))
 		field := w.field(propertyName)
 		for i := n; i < len(w.out); i++ {

@@ -100,16 +100,24 @@ type span struct {
 }
 
 // best is the highest-scoring span of ws, with sums the per-sentence
-// scratch space.
-func (s *scorer) best(ws *words, sums []sentenceSum) (span, []sentenceSum) {
+// scratch space and seen that of the features of a piece: each counts
+// once in it, so repeating a word does not raise a span's score.
+func (s *scorer) best(ws *words, sums []sentenceSum, seen *featureSet) (span, []sentenceSum) {
 	sums = sums[:0]
 	for i := range ws.list {
-		if i == 0 || ws.list[i].sentence != ws.list[i-1].sentence {
+		if startsChunk(ws, i, sums) {
 			sums = append(sums, sentenceSum{from: i})
 		}
 		cur := &sums[len(sums)-1]
-		features(ws, i, func(b uint32) { cur.sum += int32(s.weights[b]) })
+		features(ws, i, func(b uint32) {
+			if !seen.add(b) {
+				cur.sum += int32(s.weights[b])
+			}
+		})
 		cur.to = i + 1
+		if i+1 == len(ws.list) || startsChunk(ws, i+1, sums) {
+			seen.clear()
+		}
 	}
 	top := span{score: float32(math.Inf(-1))}
 	for k, c := range sums {
@@ -125,7 +133,43 @@ func (s *scorer) best(ws *words, sums []sentenceSum) (span, []sentenceSum) {
 	return top, sums
 }
 
+// chunkWords is the most words scored as one sentence: a long one (code,
+// a log line, a list) is scored in pieces, so that what a span scores
+// does not grow with its length.
+const chunkWords = 32
+
+// startsChunk reports whether word i starts a new scored piece, given the
+// pieces so far.
+func startsChunk(ws *words, i int, sums []sentenceSum) bool {
+	return i == 0 || ws.list[i].sentence != ws.list[i-1].sentence || i-sums[len(sums)-1].from >= chunkWords
+}
+
 type sentenceSum struct {
 	from, to int
 	sum      int32
+}
+
+// featureSet is the features seen in one piece: a bit per weight, and the
+// bits set, to clear them when the piece ends.
+type featureSet struct {
+	bits [1 << scorerBits / 64]uint64
+	set  []uint32
+}
+
+// add marks b and reports whether it was marked already.
+func (f *featureSet) add(b uint32) bool {
+	w, m := b/64, uint64(1)<<(b%64)
+	if f.bits[w]&m != 0 {
+		return true
+	}
+	f.bits[w] |= m
+	f.set = append(f.set, b)
+	return false
+}
+
+func (f *featureSet) clear() {
+	for _, b := range f.set {
+		f.bits[b/64] = 0
+	}
+	f.set = f.set[:0]
 }

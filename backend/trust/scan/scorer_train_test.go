@@ -115,11 +115,17 @@ func textSpans(text string) []example {
 		end, _ := cutPiece(text, at, readPiece)
 		ws.read(text[at:end])
 		var sentences [][]uint32
+		var chunks []sentenceSum
 		for i := range ws.list {
-			if i == 0 || ws.list[i].sentence != ws.list[i-1].sentence {
+			if startsChunk(&ws, i, chunks) {
+				chunks = append(chunks, sentenceSum{from: i})
 				sentences = append(sentences, nil)
 			}
-			features(&ws, i, func(b uint32) { sentences[len(sentences)-1] = append(sentences[len(sentences)-1], b) })
+			features(&ws, i, func(b uint32) {
+				if !slices.Contains(sentences[len(sentences)-1], b) { // a feature counts once in a piece
+					sentences[len(sentences)-1] = append(sentences[len(sentences)-1], b)
+				}
+			})
 		}
 		for k, s := range sentences {
 			out = append(out, example{feats: s})
