@@ -56,4 +56,3 @@ var directives = []phraseRule{
 		transferVerbs + ` ~5 [the user's|your|all|any|every|saved|stored] ~3 [api key*|private key*|access token*|token|tokens|password*|secret|secrets|credentials|session cookies|cookies]`},
 	{"sensitive-file", High, "asks for the user's credentials", transferVerbs + ` ~5 密码`},
 }
-

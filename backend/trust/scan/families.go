@@ -24,8 +24,8 @@ const (
 
 // Word sets the rules share.
 const (
-	userWords   = `[user|users|user's|users'|they|them|their|you|your|customer|customer's|caller|person|human]`
-	askedWords  = `[ask*|chose|choose*|chosen|request*|gave|give*|given|provid*|select*|said|say*|specif*|enter*|typ*|want*|pick*|mean*|wrote|writ*|supplied|suppl*|order*|indicat*|prefer*]`
+	userWords  = `[user|users|user's|users'|they|them|their|you|your|customer|customer's|caller|person|human]`
+	askedWords = `[ask*|chose|choose*|chosen|request*|gave|give*|given|provid*|select*|said|say*|specif*|enter*|typ*|want*|pick*|mean*|wrote|writ*|supplied|suppl*|order*|indicat*|prefer*]`
 	// Those the user may be, in what hides something from them.
 	personWords = `[user|users|user's|users'|human|person|customer|customer's|owner|anyone|anybody|conversation|chat|answer|reply|response|summary]`
 	revealWords = `[mention*|tell*|told|inform*|disclos*|reveal*|report*|surfac*|notif*|say*|said|show*|shown|display*|explain*|elaborat*|bring* up|bother*|warn*]`
