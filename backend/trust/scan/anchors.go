@@ -78,6 +78,9 @@ func matchRules(out []Finding, text string, m marks, set ruleSet) []Finding {
 		r := &patternRules[i]
 		for _, s := range r.re.FindAllStringIndex(text, -1) {
 			if r.id == "secret" {
+				if placeholder(text[s[0]:s[1]]) {
+					continue
+				}
 				out = append(out, secretFinding(s[0], s[1], r.reason))
 			} else {
 				out = append(out, finding(r.id, r.severity, text, s[0], s[1], r.reason))

@@ -11,7 +11,8 @@ const (
 const (
 	accessVerbs   = `[read*|cat|open*|include*|send*|pass*|upload*|attach*|paste*|copy|copies|provide*|extract*|exfiltrat*|export*|dump*|lee|leer|envía|envia|incluye|lire|envoie|lies|sende|读取|发送]`
 	transferVerbs = `[send*|pass*|include*|upload*|attach*|paste*|copy|copies|provide*|export*|dump*|forward*|share*|exfiltrat*|envía|incluye|envoie|sende|发送]`
-	privatePaths  = `[.ssh|id rsa|id ed25519|id ecdsa|.aws credentials|.netrc|.git credentials|.npmrc|.pypirc|.docker config.json|.kube config|etc shadow|.gnupg|claude desktop config.json|mcp.json|.env|私钥]`
+	keyPaths      = `.ssh|id rsa|id ed25519|id ecdsa|.aws credentials|.netrc|.git credentials|.npmrc|.pypirc|.docker config.json|.kube config|etc shadow|.gnupg|私钥`
+	privatePaths  = `[` + keyPaths + `|claude desktop config.json|mcp.json|.env]`
 )
 
 // directives are the phrase rules read in every text a model reads, in
@@ -52,6 +53,8 @@ var directives = []phraseRule{
 	{"model-directive", Medium, callOrder, `[as an ai|as a ai|dear ai|dear assistant|dear model|dear llm|dear claude|dear agent]`},
 
 	{"sensitive-file", High, privateFile, accessVerbs + ` ~10 ` + privatePaths},
+	// For results: install docs name .env and mcp.json honestly.
+	{"sensitive-file", High, privateFile + ".", accessVerbs + ` ~10 [` + keyPaths + `]`},
 	{"sensitive-file", High, "asks for the user's credentials",
 		transferVerbs + ` ~5 [the user's|your|all|any|every|saved|stored] ~3 [api key*|private key*|access token*|token|tokens|password*|secret|secrets|credentials|session cookies|cookies]`},
 	{"sensitive-file", High, "asks for the user's credentials", transferVerbs + ` ~5 密码`},

@@ -72,10 +72,11 @@ var familyRules = []phraseRule{
 	{"concealment", Medium, hiding, `[without|no] ~2 [telling|informing|notifying|alerting|asking|bothering|interrupting] ~2 [anyone|them|the person|the owner]`},
 
 	// Hijacking: acting on every call or answer, whatever this tool does.
-	{"call-order", High, hijacking, `[after|before|following|at the end of|with|on] ~2 [every|each|any|all|the end of|the conversation] ~3 [answer*|response*|repl*|message*|turn*|conversation*|request*|tool call*|call|calls|interaction*|task*|lookup*|search*|session|query|queries|question*|step]`},
+	{"call-order", High, hijacking, `[after|following|at the end of|once you finish|when you finish|before you answer|before answering|before replying|before you reply] ~2 [every|each|any|all|the|this|your] ~2 [answer*|response*|repl*|turn*|conversation*|interaction*|task*|lookup*|deploy*|message you|summary] ~8 [call*|run*|invoke*|send*|use|post*|forward*|upload*|log*|email*|submit*]`},
+	{"call-order", Medium, hijacking, `[after|before|following|on|with] [every|each] ~2 [lookup*|search*|question*|request*|call|deploy*|message*|commit*|file|email*] ~3 [call|run|invoke|send|forward|upload|post|email]`},
 	{"call-order", High, hijacking, `[whenever|every time|each time|any time|anytime] ~4 [any|another|other|a] ~2 [tool|tools|function|server]`},
 	{"call-order", High, hijacking, `[whether or not|even if|even when] ~2 [you] ~2 [used|use|call*|need*] ~2 [this tool|it|tools]`},
-	{"call-order", High, hijacking, `[for|from now on|for the rest of] ~3 [this|the] ~1 [session|conversation|chat]`},
+	{"call-order", Medium, hijacking, `[for the rest of|from now on|for the remainder of] ~2 [this|the] ~1 [session|conversation|chat]`},
 	{"call-order", Medium, callOrder, `[first|always|before anything|before you] ~2 [call|run|invoke|use|execute] ~6 [with|passing|and pass|set to|using]`},
 
 	// Steering away from other tools, towards this one.
@@ -119,5 +120,5 @@ var familyRules = []phraseRule{
 // family, results with those a result can carry.
 var (
 	definitionPhrases = compilePhrases(slices.Concat(directives, familyRules))
-	resultPhrases     = compilePhrases(directives)
+	resultPhrases     = compilePhrases(resultRules())
 )

@@ -10,7 +10,7 @@ import (
 var (
 	awsKeyID     = "AKIA" + "IOSFODNN7EXAMPLE"
 	awsSecret    = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"
-	githubToken  = "ghp_" + strings.Repeat("a1B2", 9)
+	githubToken  = "ghp_" + "R8mZ2qLx7TnV4cWb9KdJ3sHf6YpA1gUe0iOo"
 	privateKey   = "-----BEGIN OPENSSH " + "PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----"
 	configSecret = "correct-horse-battery-staple"
 )

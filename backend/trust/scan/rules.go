@@ -71,7 +71,11 @@ func characters(out []Finding, text string) []Finding {
 			out = append(out, finding("invisible-char", High, text, i, i+size, "a supplementary variation selector, which can carry hidden data"))
 		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
 			out = append(out, finding("invisible-char", High, text, i, i+size, "a bidirectional override, which shows text in another order than a model reads it"))
-		case r >= 0x200b && r <= 0x200f, r >= 0x2060 && r <= 0x2064, r == 0xfeff, r == 0x00ad, r == 0x180e:
+		case r == 0x200c || r == 0x200d || r == 0x00ad:
+			// Joiners and soft hyphens are how Persian, Indic scripts, emoji
+			// and German are written; only shown.
+			out = append(out, finding("invisible-char", Low, text, i, i+size, "a zero-width joiner or soft hyphen"))
+		case r >= 0x200b && r <= 0x200f, r >= 0x2060 && r <= 0x2064, r == 0xfeff, r == 0x180e:
 			out = append(out, finding("invisible-char", Medium, text, i, i+size, "a zero-width or invisible character"))
 		}
 	}

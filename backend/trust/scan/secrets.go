@@ -3,6 +3,7 @@ package scan
 import (
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // Secret rules find credentials in what servers return. A finding's
@@ -31,4 +32,23 @@ var secretRules = []patternRule{
 func secretFinding(start, end int, reason string) Finding {
 	return Finding{Rule: "secret", Severity: High, Start: start, End: end,
 		Excerpt: fmt.Sprintf("[%s, %d characters]", reason, end-start), Reason: reason}
+}
+
+// placeholder reports whether a match of a secret's pattern is a stand-in
+// that documentation shows (glpat-xxxxxxxxxxxxxxxxxxxx, sk-your-key-here):
+// a real key has many different characters.
+func placeholder(m string) bool {
+	low := strings.ToLower(m)
+	if strings.Contains(low, "xxxx") || strings.Contains(low, "your") || strings.Contains(low, "0000") {
+		return true
+	}
+	var seen [256]bool
+	distinct := 0
+	for i := 0; i < len(m); i++ {
+		if !seen[m[i]] {
+			seen[m[i]] = true
+			distinct++
+		}
+	}
+	return distinct < 10
 }

@@ -57,7 +57,10 @@ func tagAt(text string, i int, inDefinition bool) int {
 			return i + 4
 		}
 		return 0
-	case strings.HasPrefix(rest, "|"): // <|im_start|>, <|system|>
+	case strings.HasPrefix(rest, "|"): // <|im_start|>, <|system|>; chat templates in results hold them honestly
+		if !inDefinition {
+			return 0
+		}
 		j := 1
 		for j < len(rest) && j < 40 && (lower(rest[j]) >= 'a' && lower(rest[j]) <= 'z' || rest[j] == '_') {
 			j++

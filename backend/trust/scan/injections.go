@@ -1,0 +1,76 @@
+package scan
+
+import "slices"
+
+// Phrase rules for what a tool's result carries to the model: letters
+// addressed to it, overrides, to-do lists planted for it, requests to call
+// tools or send data. Results hold honest text of every kind (mail, docs,
+// chats, code), so these speak of the model as the reader, or pair a
+// request with what makes it one.
+
+const (
+	addressed = "text addressed to the model (or claiming to be the user's) inside what a tool returned"
+	override  = "text that tries to replace the model's instructions or task"
+	planted   = "a list of tasks planted for the model"
+	toolUse   = "asks the model to call tools or take actions it was not asked to"
+)
+
+// aiWords name the model as a reader; product names (Claude, Copilot) are
+// left out, since documentation names them all the time.
+const aiWords = `[ai|assistant|assistants|agent|agents|llm|llms|chatbot|ai assistant|ai agent|language model|ai model|autonomous agent|automated agent]`
+
+var injectionRules = []phraseRule{
+	// Letters to the model, or from "the user".
+	{"addressed-letter", High, addressed, `[dear|attention|hey|hello|hi|greetings|message for|note to|message to|memo to|letter to|instructions for|notice to|reminder for|reminder to] ~2 ` + aiWords},
+	{"addressed-letter", Medium, addressed, `[if|when] you are ~2 [an|a] ~2 ` + aiWords},
+	{"addressed-letter", High, addressed, aiWords + ` ~2 [reading|processing|summarizing|summarising|parsing|browsing|viewing|handling] ~2 [this|these|the following]`},
+	{"addressed-letter", High, addressed, `[i am|im|this is|it is|its] ~1 your ~1 [user|owner|admin|administrator|operator|developer|creator|principal|boss]`},
+	{"addressed-letter", High, addressed, `[the user|your user|your owner|the owner|your principal|your operator] ~2 [wants|asked|asks|needs|requests|requested|authorized|authorised|instructed|requires|approved|has approved|would like] ~1 you to`},
+	{"addressed-letter", High, addressed, `[message|note|instruction*|request] from ~1 [the user|your user|the owner|your owner|the administrator|your administrator|the developer|anthropic|openai]`},
+
+	// Overrides.
+	{"override", High, override, `[disregard|ignore|forget|discard|skip] ~3 [everything|anything|all|whatever] ~3 [above|before|previous|prior|earlier|else|so far|until now|you were told|you were asked|you have been told]`},
+	{"override", High, override, `[disregard|ignore|forget|discard] ~3 [your|all|any|the|those|these|previous|prior|earlier|original|current] ~2 [instructions|instruction|rules|guidelines|directives|system prompt|programming|training|restrictions|constraints|guardrails|orders|task|tasks|policies|safety]`},
+	{"override", High, override, `your ~1 [new|real|actual|true|updated|revised|only] ~1 [task|tasks|instructions|objective|goal|role|mission|job|priority|assignment|directive|orders] ~1 [is|are|now|follow*]`},
+	{"override", High, override, `[the real|the actual|your real|your actual|the true|the hidden] ~1 [request|task|instruction*|goal|job|question|assignment]`},
+	{"override", High, override, `[admin|administrator|system|developer|root|god|jailbreak|dan] [override|mode enabled|mode activated|mode on]`},
+	{"override", High, override, `[user|customer|they|he|she] ~2 changed ~1 [their|his|her|the] mind`},
+	{"override", Medium, override, `[stop|abandon|drop|pause|cancel|halt] ~3 [working on|what you are doing|your current task|the current task|this task|the task|your task|your work|the summary|summarizing|summarising]`},
+	{"override", Medium, override, `[from now on|henceforth|going forward|for the rest of this|instead] ~3 you ~2 [must|should|will|shall|need to|have to|are to|are required to]`},
+	{"override", Medium, override, `[new|updated|revised|additional|supplementary|amended] ~1 [instructions|instruction|directive*|orders|policy] ~2 [for|to] ~2 ` + aiWords},
+
+	// Tasks planted for the model.
+	{"task-list", High, planted, `[next steps|next step|tasks|task|todo|to do|to dos|todos|action items|action item|checklist|instructions|actions|steps|assignment|pending actions] ~1 for ~2 [the|you|this|any|our] ~1 ` + aiWords},
+	{"task-list", High, planted, aiWords + ` ~2 [tasks|todo|to do|action items|checklist|instructions|steps]`},
+	{"task-list", Medium, planted, `[action required|todo|to do|required action|mandatory action|required step|next step|next steps] ~6 [send*|forward*|email*|upload*|post*|delete*|transfer*|share*|export*|disable*|grant*|wire*|pay*|reset*|remov*|add the key|add key|invite*|make public|publish*]`},
+
+	// Tool use and actions nobody asked for.
+	{"tool-hijack", Medium, toolUse, `[delete|remove|wipe|drop|erase|transfer|wire|merge|approve|grant|revoke|disable|rotate|publish|deploy|push|forward|share|invite] ~8 [immediately|now|right away|at once|without asking|without confirmation|without confirming|automatically|silently|before replying|before responding|before answering|before you answer|before you reply]`},
+	{"tool-hijack", Medium, toolUse, `[without|no need] ~2 [asking|confirming|checking|confirmation|approval|permission] ~2 [me|the user|again|first|anyone]`},
+
+	// Sending data out, said in a result.
+	{"exfil", High, sending, `[send|forward|email|upload|post|paste|share|export|transmit|leak|exfiltrate|reply] ~8 [contact list|contacts|address book|inbox|emails|messages|conversation|chat history|credentials|passwords|api keys|tokens|secrets|private keys|ssh key*|kube config|.kube config|.ssh|.env|cookies|session|documents|files|attachments|database|customer data|personal data] ~8 [to|at|via|into] ~3 [https|http|url|webhook*|endpoint|server|address|email|pastebin|discord|telegram|bucket|inbox|this address|the following address|me]`},
+}
+
+// resultFamilies are the definition families whose rules read results
+// too; only hijacking every answer is as much an injection there: docs
+// say "regardless of which method you choose" and "do not prompt for
+// confirmation" honestly.
+var resultFamilies = []string{}
+
+func resultRules() []phraseRule {
+	var rules []phraseRule
+	for _, r := range directives {
+		// Docs say "export your API key" and "copy .env.example to .env":
+		// of the requests for private files, results are read for keys.
+		if r.id != "sensitive-file" || r.reason == privateFile+"." {
+			rules = append(rules, r)
+		}
+	}
+	for _, r := range familyRules {
+		if slices.Contains(resultFamilies, r.id) || r.id == "call-order" && r.reason == hijacking {
+			rules = append(rules, r)
+		}
+	}
+	return append(rules, injectionRules...)
+}
