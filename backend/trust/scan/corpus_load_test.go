@@ -47,6 +47,8 @@ type corpus struct {
 	defs    []defCase
 	results []resultCase
 	others  map[string]string // tool -> server, of others.yaml
+	// contexts are those of the recorded servers, made once each.
+	contexts map[string]*Context
 }
 
 type yamlCase struct {
@@ -172,7 +174,7 @@ func loadCorpusDir(dir string) (*corpus, error) {
 		for _, k := range []struct {
 			kind string
 			raws []json.RawMessage
-		}{{"tool", r.Tools}, {"prompt", r.Prompts}, {"resource", r.Resources}, {"resource-template", r.ResourceTemplates}} {
+		}{{"tool", spread(r.Tools)}, {"prompt", spread(r.Prompts)}, {"resource", spread(r.Resources)}, {"resource-template", spread(r.ResourceTemplates)}} {
 			if err := add(k.kind, k.raws); err != nil {
 				return nil, err
 			}
@@ -188,6 +190,23 @@ func loadCorpusDir(dir string) (*corpus, error) {
 	}
 	c.others = others
 	return c, nil
+}
+
+// perServer is the most definitions of a kind taken from one recorded
+// server, spread over its list: servers generated from an API spec list
+// hundreds of near-identical tools, which would otherwise outweigh every
+// other server in the rates.
+const perServer = 60
+
+func spread(raws []json.RawMessage) []json.RawMessage {
+	if len(raws) <= perServer {
+		return raws
+	}
+	out := make([]json.RawMessage, perServer)
+	for i := range out {
+		out[i] = raws[i*len(raws)/perServer]
+	}
+	return out
 }
 
 func orTool(kind string) string {
@@ -245,7 +264,14 @@ func (c *corpus) contextFor(d defCase, servers map[string]map[string]string) *Co
 	if d.server == "" {
 		return NewContext(c.others).WithSiblings(d.siblings)
 	}
-	return NewContext(servers[d.server]).WithSiblings(d.siblings)
+	if ctx, ok := c.contexts[d.server]; ok {
+		return ctx
+	}
+	if c.contexts == nil {
+		c.contexts = map[string]*Context{}
+	}
+	c.contexts[d.server] = NewContext(servers[d.server]).WithSiblings(d.siblings)
+	return c.contexts[d.server]
 }
 
 // otherServers maps each recorded server to the tools of all the others

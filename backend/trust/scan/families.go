@@ -35,8 +35,7 @@ const (
 
 var familyRules = []phraseRule{
 	// Argument tampering: what the user asked is replaced.
-	{"argument-tampering", High, tampering, `[regardless|irrespective] of ~4 ` + askedWords},
-	{"argument-tampering", High, tampering, `[regardless|irrespective] of ~2 ` + userWords},
+	{"argument-tampering", High, tampering, `[regardless|irrespective] of ~3 [what|which|whatever|the|whether|how] ~3 [user|users|user's|customer|caller|they|you|person] ~2 ` + askedWords},
 	{"argument-tampering", High, tampering, `[whatever|no matter what|no matter which] ~3 ` + userWords + ` ~3 ` + askedWords},
 	{"argument-tampering", High, tampering, `[whatever|no matter what] ~3 [was|were|is] ~2 [given|chosen|asked|requested|entered|provided|selected]`},
 	{"argument-tampering", High, tampering, `[even if|even when|even though] ~3 ` + userWords + ` ~3 ` + askedWords},
@@ -50,22 +49,22 @@ var familyRules = []phraseRule{
 
 	// Concealment in other words than directives.go's.
 	{"concealment", High, hiding, `[never|not|dont|doesnt|no need to|no reason to|nothing to|without|must not|should not|need not|neednt|shouldnt|wont|will not] ~3 ` + revealWords + ` ~5 ` + personWords},
-	{"concealment", High, hiding, `[never|not|dont|no need to|no reason to|must not|should not] ~2 [mention*|disclos*|reveal*|surfac*|elaborat*|bring up|explain*]`},
+	{"concealment", High, hiding, `[never|dont|no need to|no reason to|must not|should not|do not] ~2 [mention*|disclos*|reveal*|elaborat*|bring up]`},
 	{"concealment", High, hiding, `[no|without] [mention*|disclosure|notice|notification|confirmation|warning] ~3 [of|to|needed|required|is needed|necessary|is necessary]`},
 	{"concealment", High, hiding, `[say|report|tell] nothing`},
 	{"concealment", High, hiding, `[nothing|no need] to [report|mention|say|tell|disclose]`},
-	{"concealment", High, hiding, `[not|never] [be|been] ~2 [disclosed|mentioned|revealed|shown|reported|surfaced|visible|told|informed]`},
+	{"concealment", High, hiding, `[not|never] [be|been] ~2 [disclosed|mentioned|revealed|told|informed]`},
 	{"concealment", High, hiding, `[not to be|is not to be|are not to be|must never be|should never be] ~1 [disclosed|mentioned|revealed|shown|reported|surfaced|shared]`},
-	{"concealment", High, hiding, `[remain*|stay*|kept|keep*|be] ~2 [unaware|hidden|secret|confidential|invisible|out of sight|out of the conversation|between us]`},
+	{"concealment", High, hiding, `[remain*|stay*|kept|keep*] ~2 [unaware|hidden|invisible|out of sight|out of the conversation|between us]`},
 	{"concealment", High, hiding, `[hide|hidden|conceal*|mask*|obscur*|disguis*] ~4 [from] ~2 ` + userWords},
 	{"concealment", High, hiding, `[keep|kept|keeps] ~3 out of ~2 [conversation|chat|answer|reply|response|summary|transcript|output|report|view]`},
 	{"concealment", High, hiding, `[unbeknownst|unbeknown]`},
 	{"concealment", High, hiding, `without ~2 ` + userWords + ` ~1 [noticing|knowing|knowledge|awareness|realising|realizing|seeing]`},
 	{"concealment", High, hiding, `[pretend*|explain it away|explain away|play down|downplay*|call it a|describe it as|refer to them as|refer to it as|make it look|appear as if|read as if|as if only]`},
-	{"concealment", High, hiding, `if ~2 [anyone|the user|they|someone|you are] ~2 [notices|asks|questions|complains|wonders|spots|sees]`},
+	{"concealment", High, hiding, `if ~2 [anyone|the user|they|someone] ~2 [notices|notice|complains|spots|finds out|discovers|realises|realizes]`},
 	{"concealment", High, hiding, `[doesnt|does not|dont|do not|need not|neednt|wont|will not] ~1 [need*|have] to ~2 [know|hear|see|be told|be informed|learn]`},
 	{"concealment", High, hiding, `[already|has already|have already] ~2 [consented|agreed|approved|opted in|authorised|authorized|accepted]`},
-	{"concealment", High, hiding, `[dont|do not|never|without] ~2 [ask|asking|confirm*|prompt*|check*] ~2 [again|first|with the user|the user|for permission|for confirmation|for consent]`},
+	{"concealment", Low, hiding, `[dont|do not|never|without] ~2 [ask|asking|confirm*|prompt*|check*] ~2 [again|first|for permission|for confirmation|for consent]`},
 	{"concealment", High, hiding, `[respond|reply|answer|say] only ~2 [with|done|ok|success]`},
 	{"concealment", High, hiding, `[tell|report|say|inform] ~3 ` + userWords + ` ~4 [success*|completed|succeeded|worked|fine|ok|done] ~3 [whatever|regardless|even if|no matter]`},
 	{"concealment", High, hiding, `[silently|quietly|discreetly|covertly|secretly|stealthily|invisibly|surreptitiously|transparently to the user] ~3 [send*|sent|upload*|forward*|copy|copies|add*|append*|replac*|chang*|post*|attach*|includ*|call*|run*|execut*|delet*|remov*|record*|register*|install*|read*|collect*|share*|mirror*|set*|sign*|charg*|transfer*|redirect*|rout*]`},
@@ -74,7 +73,7 @@ var familyRules = []phraseRule{
 	// Hijacking: acting on every call or answer, whatever this tool does.
 	{"call-order", High, hijacking, `[after|following|at the end of|once you finish|when you finish|before you answer|before answering|before replying|before you reply] ~2 [every|each|any|all|the|this|your] ~2 [answer*|response*|repl*|turn*|conversation*|interaction*|task*|lookup*|deploy*|message you|summary] ~8 [call*|run*|invoke*|send*|use|post*|forward*|upload*|log*|email*|submit*]`},
 	{"call-order", Medium, hijacking, `[after|before|following|on|with] [every|each] ~2 [lookup*|search*|question*|request*|call|deploy*|message*|commit*|file|email*] ~3 [call|run|invoke|send|forward|upload|post|email]`},
-	{"call-order", High, hijacking, `[whenever|every time|each time|any time|anytime] ~4 [any|another|other|a] ~2 [tool|tools|function|server]`},
+	{"call-order", High, hijacking, `[whenever|every time|each time|any time|anytime] ~4 [any|another|other] ~2 [tool|tools|function|server]`},
 	{"call-order", High, hijacking, `[whether or not|even if|even when] ~2 [you] ~2 [used|use|call*|need*] ~2 [this tool|it|tools]`},
 	{"call-order", Medium, hijacking, `[for the rest of|from now on|for the remainder of] ~2 [this|the] ~1 [session|conversation|chat]`},
 	{"call-order", Medium, callOrder, `[first|always|before anything|before you] ~2 [call|run|invoke|use|execute] ~6 [with|passing|and pass|set to|using]`},
@@ -83,7 +82,7 @@ var familyRules = []phraseRule{
 	{"redirection", Medium, steering, `[prefer*|choose|pick|use|select|favor*|favour*] ~3 [it|this|this tool|this server|this one] ~3 [over|instead of|rather than|ahead of|before] ~3 [any|all|other|another|others|every]`},
 	{"redirection", Medium, steering, `[the only|only this] ~2 [approved|audited|official|trusted|reliable|accurate|correct|supported|secure|safe|real|canonical|legitimate|verified|certified|sanctioned|permitted|compliant|valid] ~2 [tool|tools|way|source|server|option|engine|implementation|one|method]`},
 	{"redirection", Medium, steering, `[other|all other|any other|competing|third party|another|alternative] ~3 [tools|tool|servers|server|plugins|fetch*|implementations|copies|versions] ~4 [are|is|were|have been|will] ~3 [broken|unsafe|unreliable|deprecated|malicious|outdated|inaccurate|compromised|wrong|disabled|phishing|forks|insecure|blocked|fake|not allowed|forbidden]`},
-	{"redirection", Medium, steering, `[do not|dont|never|must not] ~2 [use|call|invoke|trust] ~3 [another|other|any other|the other|alternative|competing] ~3 [tool|tools|server|servers|source*|engine*]`},
+	{"redirection", Low, steering, `[do not|dont|never|must not] ~2 [use|call|invoke|trust] ~3 [another|other|any other|the other|alternative|competing] ~3 [tool|tools|server|servers|source*|engine*]`},
 	{"redirection", Medium, steering, `[recommended|endorsed|approved|verified|certified|pinned|vetted|audited|blessed|mandated] ~2 by ~3 [anthropic|openai|claude|bulkhead|the administrator|your administrator|your admin|the admin|it|security|the security team|your organization|your organisation|microsoft|google|the model context protocol|mcp]`},
 	{"redirection", Medium, steering, `[deprecated|obsolete|retired|outdated|superseded|replaced|discontinued|sunset] ~8 [use|call|switch to|migrate to|prefer|instead] ~4 [tool|instead|server|from|of]`},
 	{"redirection", Medium, steering, `[this tool|it] replaces ~2 [all|every|any|other]`},
@@ -99,7 +98,7 @@ var familyRules = []phraseRule{
 	{"mandatory-step", Medium, harmfulStep, `[run|execute|type|paste] ~3 sudo`},
 
 	// Writing to what runs at login, on schedule, or grants access.
-	{"exfiltration", High, persistence, `[append*|add*|writ*|insert*|echo*|modif*|edit*|install*|creat*|plac*|put*|drop*|register*|schedul*|set up|update*|inject*] ~10 [.bashrc|.bash profile|.profile|.zshrc|.zprofile|.zshenv|.bash login|.bash logout|crontab|cron|authorized keys|.git hooks|git hooks|pre commit|post commit|post checkout|.npmrc|pip.conf|.pypirc|launchagents|launch agents|launchdaemons|systemd|.config autostart|autostart|startup folder|run key|rc.local|profile.d|sudoers|.ssh config|known hosts|hosts file|etc hosts|resolv.conf]`},
+	{"exfiltration", High, persistence, `[append*|add*|writ*|insert*|echo*|modif*|edit*|install*|creat*|plac*|put*|drop*|register*|set up|update*|inject*] ~10 [.bashrc|.bash profile|.profile|.zshrc|.zprofile|.zshenv|.bash login|.bash logout|crontab|authorized keys|.git hooks|git hooks|pre commit|post commit|post checkout|.npmrc|pip.conf|.pypirc|launchagents|launch agents|launchdaemons|systemd|.config autostart|autostart|startup folder|run key|rc.local|profile.d|sudoers|.ssh config|known hosts|hosts file|etc hosts|resolv.conf]`},
 	{"exfiltration", High, persistence, `[.bashrc|.zshrc|.profile|.bash profile|crontab|authorized keys|sudoers] ~6 [curl|wget|nc|ncat|bash|sh|export|alias|echo|ssh rsa|ssh ed25519]`},
 
 	// Sending the user's data out.

@@ -29,10 +29,17 @@ func names(out []Finding, name string, ctx *Context) []Finding {
 		}
 	}
 	for _, other := range ctx.skeletons[Skeleton(name)] {
-		if other != name {
-			out = append(out, finding("homoglyph-name", High, name, 0, len(name),
-				fmt.Sprintf("looks like tool %q of server %q", other, ctx.others[other])))
+		if other == name {
+			continue
 		}
+		// Servers spell the same word with - or _ and in either case:
+		// shown, not withheld; other look-alikes (0 for o, Cyrillic) are.
+		sev := High
+		if strings.EqualFold(strings.ReplaceAll(other, "-", "_"), strings.ReplaceAll(name, "-", "_")) {
+			sev = Low
+		}
+		out = append(out, finding("homoglyph-name", sev, name, 0, len(name),
+			fmt.Sprintf("looks like tool %q of server %q", other, ctx.others[other])))
 	}
 	return out
 }
@@ -102,8 +109,8 @@ func toolLike(name string) bool {
 }
 
 var (
-	exfilPhrases = regexp.MustCompile(`(?i)\b(entire|full|whole|complete|all)\s+(conversation|chat|message|context)(\s+history)?\b|\b(previous|prior|earlier)\s+messages\b|\bsystem\s+prompt\b|\b(contents?|text)\s+of\s+(any|all|every)\s+(other\s+)?(files?|documents?)\b|\beverything\s+(you|the\s+user)\s+(know|knows|said|have\s+seen)\b|\binclude\s+(all|any)\s+(other\s+)?(tool\s+)?(results|outputs|responses)\b|\b(other|previous)\s+tools?'\s*(results|outputs)\b`)
-	exfilNames   = regexp.MustCompile(`(?i)^(side_?note|conversation(_?history)?|chat_?history|full_?context|system_?prompt|previous_?messages|all_?messages|memory_?dump|hidden_?notes?)$`)
+	exfilPhrases = regexp.MustCompile(`(?i)\b(entire|full|whole|complete|all)\s+(conversation|chat|message|context)(\s+history)?\b|\b(previous|prior|earlier)\s+messages\b|\byour\s+(system\s+prompt|instructions|initial\s+prompt)\b|\b(contents?|text)\s+of\s+(any|all|every)\s+(other\s+)?(files?|documents?)\b|\beverything\s+(you|the\s+user)\s+(know|knows|said|have\s+seen)\b|\binclude\s+(all|any)\s+(other\s+)?(tool\s+)?(results|outputs|responses)\b|\b(other|previous)\s+tools?'\s*(results|outputs)\b`)
+	exfilNames   = regexp.MustCompile(`(?i)^_*(side_?note|conversation(_?history)?|chat_?history|full_?context|system_?prompt|previous_?messages|all_?messages|memory_?dump|hidden_?notes?|model_?instructions|context_?dump|user_?secrets|full_?chat_?history)_*$`)
 )
 
 // exfilAnchors are words every exfilPhrases match contains.
@@ -121,8 +128,15 @@ func exfilDescription(out []Finding, text string) []Finding {
 
 // exfilName flags a parameter named to collect the conversation.
 func exfilName(out []Finding, name string) []Finding {
+	// Tools that wrap a model take system_prompt or conversation_history
+	// honestly: only a decorated name (_system_prompt_), dressed up to be
+	// filled in with what the model holds, withholds.
 	if exfilNames.MatchString(name) {
-		out = append(out, finding("exfil-parameter", High, name, 0, len(name), "a parameter named to collect the conversation or hidden notes"))
+		sev := Low
+		if strings.HasPrefix(name, "_") || strings.HasSuffix(name, "_") {
+			sev = High
+		}
+		out = append(out, finding("exfil-parameter", sev, name, 0, len(name), "a parameter named to collect the conversation or hidden notes"))
 	}
 	return out
 }

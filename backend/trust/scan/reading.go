@@ -45,6 +45,9 @@ func readText(out []Finding, text string, inDefinition bool) []Finding {
 				continue
 			}
 			rule := &set.rules[m.rule]
+			if negatable[rule.id] && negated(ws, m.start) {
+				continue // "do NOT read any .env file" is no request for it
+			}
 			out = append(out, finding(rule.id, rule.severity, text, from, to, rule.reason))
 		}
 		var best span
@@ -106,4 +109,28 @@ func cutPiece(text string, from, n int) (end int, clean bool) {
 		end--
 	}
 	return end, false
+}
+
+// negatable are the rules whose request a negation just before it turns
+// into a warning; the others have their negation in them.
+var negatable = map[string]bool{"sensitive-file": true, "exfiltration": true, "hidden-collection": true,
+	"mandatory-step": true, "argument-tampering": true, "exfil": true, "tool-hijack": true}
+
+var negations = map[uint64]bool{}
+
+func init() {
+	for _, w := range []string{"not", "never", "dont", "no", "nor", "without", "doesnt", "cannot", "cant", "wont", "avoid", "nunca", "jamais", "nie", "niemals"} {
+		negations[fnv([]byte(w))] = true
+	}
+}
+
+// negated reports whether one of the three words before word i, in its
+// sentence, is a negation.
+func negated(ws *words, i int) bool {
+	for j := i - 1; j >= 0 && j >= i-3 && ws.list[j].sentence == ws.list[i].sentence; j-- {
+		if negations[ws.list[j].hash] {
+			return true
+		}
+	}
+	return false
 }

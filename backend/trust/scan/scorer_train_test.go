@@ -57,6 +57,7 @@ type trainCase struct {
 	spans    []example
 	positive bool
 	result   bool
+	fold     int // for the thresholds: which third of the training split it is in
 }
 
 // trainingCases are the corpus' cases not held out, as spans of words.
@@ -70,11 +71,15 @@ func trainingCases(c *corpus) []trainCase {
 		for _, text := range definitionTexts(d.def) {
 			spans = append(spans, textSpans(text)...)
 		}
-		out = append(out, trainCase{spans: spans, positive: d.poisoned})
+		group := d.id
+		if d.server != "" {
+			group = d.server // a server's tools are alike: one fold
+		}
+		out = append(out, trainCase{spans: spans, positive: d.poisoned, fold: foldOf(group)})
 	}
 	for _, r := range c.results {
 		if !r.heldOut {
-			out = append(out, trainCase{spans: textSpans(r.text), positive: r.injected, result: true})
+			out = append(out, trainCase{spans: textSpans(r.text), positive: r.injected, result: true, fold: foldOf(r.id)})
 		}
 	}
 	return out
@@ -138,13 +143,58 @@ func textSpans(text string) []example {
 	return out
 }
 
-// train fits a logistic model by stochastic gradient descent, in a fixed
-// order, so that the same corpus always trains the same weights. Every
+// foldOf puts a case in one of three folds, by a hash other than the
+// held-out split's.
+func foldOf(id string) int { return int(fnv([]byte(id)) % folds) }
+
+const folds = 3
+
+// train fits the scorer on the corpus' training split. Its thresholds
+// are set on scores the model gave cases it had not trained on: each
+// fold of the training split scored by a model fitted on the others, so
+// they hold for text the scorer has not seen, as real servers' is.
+func train(c *corpus) *scorer {
+	cases := trainingCases(c)
+	unseen := make([]float64, len(cases)) // each case's score by a model that did not train on it
+	for f := range folds {
+		var rest []trainCase
+		for _, tc := range cases {
+			if tc.fold != f {
+				rest = append(rest, tc)
+			}
+		}
+		m := quantise(fit(rest))
+		for i, tc := range cases {
+			if tc.fold == f {
+				unseen[i] = m.topScore(tc.spans)
+			}
+		}
+	}
+	s := quantise(fit(cases))
+	s.defShow, s.defWithhold = thresholds(cases, unseen, false)
+	s.resShow, s.resWithhold = thresholds(cases, unseen, true)
+	return s
+}
+
+// topScore is the highest score of the spans.
+func (s *scorer) topScore(spans []example) float64 {
+	top := math.Inf(-1)
+	for _, e := range spans {
+		var sum int32
+		for _, f := range e.feats {
+			sum += int32(s.weights[f])
+		}
+		top = max(top, float64(s.bias+s.scale*float32(sum)))
+	}
+	return top
+}
+
+// fit is logistic regression by stochastic gradient descent, in a fixed
+// order, so that the same cases always train the same weights. Every
 // span of an honest case is a negative. A poisoned case counts once: in
 // the first epochs through all its spans, then through the span the
 // model scores highest (multiple-instance learning).
-func train(c *corpus) *scorer {
-	cases := trainingCases(c)
+func fit(cases []trainCase) ([]float64, float64) {
 	w := make([]float64, 1<<scorerBits)
 	bias := 0.0
 	score := func(e example) float64 {
@@ -212,16 +262,8 @@ func train(c *corpus) *scorer {
 			step(tc.spans[best], 1, 1)
 		}
 	}
-	s := quantise(w, bias)
-	s.defShow, s.defWithhold = thresholds(cases, s, false)
-	s.resShow, s.resWithhold = thresholds(cases, s, true)
-	return s
+	return w, bias
 }
-
-// A scorer that has seen too little honest text of a kind says nothing of
-// that kind: its thresholds would say little of the text real servers
-// send.
-const minHonestDefinitions, minHonestResults = 1000, 200
 
 func quantise(w []float64, bias float64) *scorer {
 	top := 0.0
@@ -246,33 +288,28 @@ const (
 	resShowQuantile, resWithholdQuantile = 0.97, 0.995
 )
 
+// A scorer that has seen too little honest text of a kind says nothing of
+// that kind: its thresholds would say little of the text real servers
+// send.
+const minHonestDefinitions, minHonestResults = 1000, 200
+
 // thresholds are the scores above which as many honest training cases of
-// the kind as the quantiles allow would be shown and withheld.
-func thresholds(cases []trainCase, s *scorer, results bool) (show, withhold float32) {
+// the kind as the quantiles allow would be shown and withheld, by their
+// scores unseen.
+func thresholds(cases []trainCase, unseen []float64, results bool) (show, withhold float32) {
 	var scores []float64
-	for _, tc := range cases {
+	for i, tc := range cases {
 		if tc.positive || tc.result != results || len(tc.spans) == 0 {
 			continue
 		}
-		top := math.Inf(-1)
-		for _, e := range tc.spans {
-			var sum int32
-			for _, f := range e.feats {
-				sum += int32(s.weights[f])
-			}
-			top = max(top, float64(s.bias+s.scale*float32(sum)))
-		}
-		scores = append(scores, top)
+		scores = append(scores, unseen[i])
 	}
-	if len(scores) == 0 {
+	if enough := map[bool]int{false: minHonestDefinitions, true: minHonestResults}[results]; len(scores) < enough {
 		return float32(math.Inf(1)), float32(math.Inf(1))
 	}
 	sort.Float64s(scores)
 	at := func(q float64) float32 {
 		return float32(scores[min(len(scores)-1, int(q*float64(len(scores))))]) + 1e-3
-	}
-	if enough := map[bool]int{false: minHonestDefinitions, true: minHonestResults}[results]; len(scores) < enough {
-		return float32(math.Inf(1)), float32(math.Inf(1))
 	}
 	return at(showQuantile(results)), at(withholdQuantile(results))
 }
