@@ -90,12 +90,13 @@ func (g *Gateway) withheldErr(d *downstream, exposed string) error {
 	case trust.Changed:
 		what = "changed since it was approved"
 	case trust.Flagged:
-		var rules []string
+		var rules []string // those that withhold it, in order of name
 		for _, f := range v.Findings {
-			if !slices.Contains(rules, f.Rule) {
+			if f.Severity >= scan.Medium && !slices.Contains(rules, f.Rule) {
 				rules = append(rules, f.Rule)
 			}
 		}
+		slices.Sort(rules)
 		what = "was flagged by the scanner (" + strings.Join(rules, ", ") + ")"
 	}
 	review := fmt.Sprintf("bulkhead changes diff %s %s", d.name, v.Name)
