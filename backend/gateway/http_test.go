@@ -282,7 +282,7 @@ func TestAFloodingServerIsHeldBack(t *testing.T) {
 	raw, _ := json.Marshal(testenv.Call(t, a, "feat__observed", nil).StructuredContent)
 	json.Unmarshal(raw, &seen)
 	t.Logf("%d of %d log messages passed in %s; %d list changes cost %d tools/list", got, logs, elapsed.Round(time.Millisecond), changes, seen.ToolLists)
-	if seen.ToolLists < 2 || seen.ToolLists > changes/4 {
+	if seen.ToolLists < 1 || seen.ToolLists > changes/4 { // on a busy machine every change may fold into one
 		t.Errorf("%d list changes cost %d tools/list requests; want them folded into a few", changes, seen.ToolLists)
 	}
 }
