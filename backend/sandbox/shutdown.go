@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/moby/moby/client"
 )
@@ -48,11 +49,30 @@ func (e *Engine) Shutdown(ctx context.Context) (containers, networks int, err er
 	case <-ctx.Done():
 		return containers, 0, fmt.Errorf("containers still being created: %w", ctx.Err())
 	}
-	late, lateErr := e.removeContainers(ctx, mine)
-	containers += late
-	networks, netErr := e.removeNetworks(ctx, mine)
-	return containers, networks, errors.Join(err, lateErr, netErr)
+	// Until a pass finds nothing left: on a busy engine a container can
+	// still be joining a network as it is removed, and the network then
+	// refuses to go ("active endpoints") until the engine has caught up.
+	for {
+		late, lateErr := e.removeContainers(ctx, mine)
+		containers += late
+		n, netErr := e.removeNetworks(ctx, mine)
+		if netErr == nil {
+			networks += n
+		}
+		if lateErr == nil && netErr == nil && late == 0 {
+			return containers, networks, nil
+		}
+		select {
+		case <-ctx.Done():
+			return containers, networks, errors.Join(err, lateErr, netErr, ctx.Err())
+		case <-time.After(shutdownRetry):
+		}
+	}
 }
+
+// shutdownRetry is how long Shutdown waits before looking again for what
+// it could not remove.
+const shutdownRetry = 250 * time.Millisecond
 
 // removeContainers force-removes every container matching f, all at once.
 func (e *Engine) removeContainers(ctx context.Context, f client.Filters) (int, error) {
