@@ -61,6 +61,7 @@ func (e *env) command(args ...string) *exec.Cmd {
 	cmd := exec.Command(bin, append([]string{"--home", e.home, "--catalog", e.catalog}, args...)...)
 	cmd.Env = append(os.Environ(), "HOME="+e.userDir)
 	cmd.Env = append(cmd.Env, e.extra...)
+	endsWithTests(cmd)
 	return cmd
 }
 
