@@ -16,10 +16,10 @@ import (
 // lowered; the aim is 95% and 90% caught, 0.2% and 1% of honest ones
 // withheld.
 const (
-	minDefinitionDetection = 0.45
-	minResultDetection     = 0.16
-	maxHonestDefinitions   = 0.015
-	maxHonestResults       = 0.10
+	minDefinitionDetection = 0.47
+	minResultDetection     = 0.28
+	maxHonestDefinitions   = 0.02
+	maxHonestResults       = 0.04
 )
 
 // showSplit names the split whose misses (and honest cases withheld) are
