@@ -47,6 +47,7 @@ type corpus struct {
 	defs    []defCase
 	results []resultCase
 	others  map[string]string // tool -> server, of others.yaml
+	descriptions map[string]string // tool -> description, of others.yaml and the recorded servers
 	// contexts are those of the recorded servers, made once each.
 	contexts map[string]*Context
 }
@@ -138,6 +139,7 @@ func loadCorpusDir(dir string) (*corpus, error) {
 			}
 		}
 	}
+	descriptions := map[string]string{} // of the recorded servers' tools
 	for _, path := range files("honest/servers/*.json") {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -150,9 +152,12 @@ func loadCorpusDir(dir string) (*corpus, error) {
 		server := strings.TrimSuffix(filepath.Base(path), ".json")
 		var names []string
 		for _, raw := range r.Tools {
-			var n struct{ Name string }
+			var n struct{ Name, Description string }
 			json.Unmarshal(raw, &n)
 			names = append(names, n.Name)
+			if _, ok := descriptions[n.Name]; !ok {
+				descriptions[n.Name] = n.Description
+			}
 		}
 		add := func(kind string, raws []json.RawMessage) error {
 			for i, raw := range raws {
@@ -184,11 +189,17 @@ func loadCorpusDir(dir string) (*corpus, error) {
 				file: "servers", def: r.Instructions, heldOut: heldOut(server)})
 		}
 	}
-	others, err := readOthers(filepath.Join(dir, "others.yaml"))
+	recorded := descriptions
+	others, descriptions, err := readOthers(filepath.Join(dir, "others.yaml"))
 	if err != nil {
 		return nil, err
 	}
-	c.others = others
+	c.others, c.descriptions = others, descriptions
+	for name, desc := range recorded {
+		if _, ok := c.descriptions[name]; !ok {
+			c.descriptions[name] = desc
+		}
+	}
 	return c, nil
 }
 
@@ -241,20 +252,21 @@ func asJSON(v any) (any, error) {
 	return out, json.Unmarshal(doc, &out)
 }
 
-func readOthers(path string) (map[string]string, error) {
+func readOthers(path string) (tools, descriptions map[string]string, err error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var list []struct{ Server, Name, Description string }
 	if err := yaml.Unmarshal(b, &list); err != nil {
-		return nil, errorf("%s: %v", path, err)
+		return nil, nil, errorf("%s: %v", path, err)
 	}
-	out := map[string]string{}
+	out, descriptions := map[string]string{}, map[string]string{}
 	for _, o := range list {
 		out[o.Name] = o.Server
+		descriptions[o.Name] = o.Description
 	}
-	return out, nil
+	return out, descriptions, nil
 }
 
 // contextFor is what a definition of the corpus is judged against: for a
@@ -262,7 +274,7 @@ func readOthers(path string) (map[string]string, error) {
 // for a written case, others.yaml.
 func (c *corpus) contextFor(d defCase, servers map[string]map[string]string) *Context {
 	if d.server == "" {
-		return NewContext(c.others).WithSiblings(d.siblings)
+		return NewContext(c.others).WithSiblings(d.siblings).WithDescriptions(c.descriptions)
 	}
 	if ctx, ok := c.contexts[d.server]; ok {
 		return ctx
@@ -270,7 +282,17 @@ func (c *corpus) contextFor(d defCase, servers map[string]map[string]string) *Co
 	if c.contexts == nil {
 		c.contexts = map[string]*Context{}
 	}
-	c.contexts[d.server] = NewContext(servers[d.server]).WithSiblings(d.siblings)
+	own := map[string]bool{}
+	for _, n := range d.siblings {
+		own[n] = true
+	}
+	descriptions := map[string]string{}
+	for name, desc := range c.descriptions {
+		if _, ok := servers[d.server][name]; ok && !own[name] {
+			descriptions[name] = desc
+		}
+	}
+	c.contexts[d.server] = NewContext(servers[d.server]).WithSiblings(d.siblings).WithDescriptions(descriptions)
 	return c.contexts[d.server]
 }
 

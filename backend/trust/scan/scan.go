@@ -81,6 +81,10 @@ type Context struct {
 	// lengths has bit n%64 of entry c set when a mentionable name of length
 	// n starts with byte c: most words are ruled out without a map lookup.
 	lengths [256]uint64
+	// descriptions of the other servers' tools, and those tools by the
+	// cores of their names (see impersonation.go).
+	descriptions map[string]string
+	cores        map[string][]string
 }
 
 // NewContext prepares the other servers' tools (name -> server) once for
@@ -123,6 +127,7 @@ func Definition(def any, ctx *Context) []Finding {
 	}
 	w := walker{ctx: ctx}
 	w.walk(def)
+	w.out = impersonation(w.out, def, ctx)
 	slices.SortStableFunc(w.out, func(a, b Finding) int { return strings.Compare(a.Field, b.Field) })
 	return w.out
 }
