@@ -73,7 +73,8 @@ func TestHostClientsReachTheExtensionsGateway(t *testing.T) {
 	docker(t, "stop", "-t", "30", backend)
 	out := docker(t, "ps", "-aq", "--filter", "label="+sandbox.LabelHome+"="+sandbox.HomeID("/data"), "--filter", "label="+sandbox.LabelServer+"=wb")
 	if strings.TrimSpace(string(out)) != "" {
-		t.Errorf("the stopped backend left sandboxes: %s", out)
+		logs, _ := exec.Command("docker", "logs", "--tail", "30", backend).CombinedOutput()
+		t.Errorf("the stopped backend left sandboxes: %s\nbackend: %s", out, logs)
 	}
 }
 

@@ -574,7 +574,8 @@ func TestAPoisonedToolNeverReachesAClient(t *testing.T) {
 		t.Fatalf("tools: %v", names)
 	}
 	_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "feat__helper", Arguments: map[string]any{"text": "x"}})
-	if err == nil || !strings.Contains(err.Error(), `tool "helper" of server "feat" was flagged by the scanner (concealment, hidden-markup, model-directive, sensitive-file) and is withheld`) {
+	// The refusal names the rules that withhold it, whatever others fire.
+	if err == nil || !regexp.MustCompile(`tool "helper" of server "feat" was flagged by the scanner \([a-z, -]*hidden-markup[a-z, -]*sensitive-file[a-z, -]*\) and is withheld`).MatchString(err.Error()) {
 		t.Errorf("calling the poisoned tool: %v", err)
 	}
 	out, _, _ := e.run("changes", "diff", "feat", "helper")
