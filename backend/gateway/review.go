@@ -149,18 +149,24 @@ func (r pinnedResource) MarshalJSON() ([]byte, error) {
 // otherTools is what the gateway knows of the other servers' tools, for
 // the scanner's shadowing and look-alike checks.
 func (g *Gateway) otherTools(d *downstream) *scan.Context {
-	others := map[string]string{}
+	others, descriptions := map[string]string{}, map[string]string{}
+	var own []string
 	for _, o := range g.downs {
-		if o == d {
+		snap, ok := o.lastSnapshot()
+		if !ok {
 			continue
 		}
-		if snap, ok := o.lastSnapshot(); ok {
-			for _, t := range snap.tools {
-				others[t.Name] = o.name
+		for _, t := range snap.tools {
+			if o == d {
+				own = append(own, t.Name)
+				continue
 			}
+			others[t.Name], descriptions[t.Name] = o.name, t.Description
 		}
 	}
-	return scan.NewContext(others).WithSecrets(g.opts.Secrets) // no finding shows a configured secret
+	// No finding shows a configured secret; a server may speak of its own
+	// tools; a copy of another's is found by its description.
+	return scan.NewContext(others).WithSecrets(g.opts.Secrets).WithSiblings(own).WithDescriptions(descriptions)
 }
 
 // watchApprovals re-reviews every server's last snapshot when pins or

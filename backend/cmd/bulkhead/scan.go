@@ -16,6 +16,7 @@ import (
 
 func newScanCommand(a *app) *cobra.Command {
 	pull := string(sandbox.PullMissing)
+	explain := false
 	cmd := &cobra.Command{
 		Use:   "scan [NAME...]",
 		Short: "Start catalog servers without their grants, list what they offer and scan it",
@@ -39,7 +40,8 @@ would be withheld or a server could not be scanned.`,
 				return err
 			}
 			offered := map[string][]trust.Definition{}
-			tools := map[string]string{} // tool -> server, for shadowing and look-alikes
+			tools := map[string]string{}        // tool -> server, for shadowing and look-alikes
+			descriptions := map[string]string{} // tool -> description, for copies
 			failed := 0
 			for _, e := range entries {
 				defs, err := gateway.Inspect(cmd.Context(), eng, e, policy, a.stderr)
@@ -52,6 +54,7 @@ would be withheld or a server could not be scanned.`,
 				for _, d := range defs {
 					if d.Kind == store.KindTool {
 						tools[d.Name] = e.Name
+						descriptions[d.Name] = description(d.Value)
 					}
 				}
 			}
@@ -61,13 +64,16 @@ would be withheld or a server could not be scanned.`,
 				if !ok {
 					continue
 				}
-				others := map[string]string{}
+				others, theirs := map[string]string{}, map[string]string{}
+				var own []string
 				for t, s := range tools {
-					if s != e.Name {
-						others[t] = s
+					if s == e.Name {
+						own = append(own, t)
+						continue
 					}
+					others[t], theirs[t] = s, descriptions[t]
 				}
-				n, err := printScan(a, e, defs, scan.NewContext(others))
+				n, err := printScan(a, e, defs, scan.NewContext(others).WithSiblings(own).WithDescriptions(theirs), explain)
 				if err != nil {
 					return err
 				}
@@ -81,6 +87,7 @@ would be withheld or a server could not be scanned.`,
 		},
 	}
 	cmd.Flags().StringVar(&pull, "pull", pull, "when to pull images: missing, always or never")
+	cmd.Flags().BoolVar(&explain, "explain", false, "show, for each finding, the rule or learned score and the exact span that caused it")
 	return cmd
 }
 
@@ -114,7 +121,7 @@ func scanTargets(a *app, names []string) ([]catalog.Entry, error) {
 
 // printScan prints one server's findings and returns how many of its
 // definitions would be withheld.
-func printScan(a *app, e catalog.Entry, defs []trust.Definition, others *scan.Context) (int, error) {
+func printScan(a *app, e catalog.Entry, defs []trust.Definition, others *scan.Context, explain bool) (int, error) {
 	fmt.Fprintf(a.stdout, "%s (%s, %s): %d definition(s)\n", e.Name, e.Image, e.Source, len(defs))
 	if found := trust.Lookalikes(e, catalog.Builtin()); len(found) > 0 {
 		for _, l := range found {
@@ -139,7 +146,17 @@ func printScan(a *app, e catalog.Entry, defs []trust.Definition, others *scan.Co
 		fmt.Fprintf(a.stdout, "  %s %s: %s\n", d.Kind, orDash(sandbox.EscapeControl(d.Name)), verdict)
 		for _, f := range findings {
 			fmt.Fprintf(a.stdout, "    %s\n", f)
+			if explain {
+				fmt.Fprintf(a.stdout, "      %s\n", sandbox.EscapeControl(f.Explain()))
+			}
 		}
 	}
 	return withheld, nil
+}
+
+// description is a tool definition's description, if it has one.
+func description(v any) string {
+	m, _ := v.(map[string]any)
+	d, _ := m["description"].(string)
+	return d
 }

@@ -49,6 +49,14 @@ func TestScanPrintsFindingsOfACatalog(t *testing.T) {
 		t.Errorf("scan recorded withheld definitions:\n%s", out)
 	}
 
+	// --explain says, under each finding, what fired and where.
+	out, _, _ = e.run("scan", "--pull", "never", "--explain", "feat")
+	for _, want := range []string{"caused by phrase rule sensitive-file: ", "span: bytes ", " of description"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scan --explain lacks %q:\n%s", want, out)
+		}
+	}
+
 	if out, errOut, code := e.run("scan", "memroy"); code != 0 || !strings.Contains(out, "1 server(s) scanned: nothing would be withheld") {
 		t.Errorf("scan of an honest server: %d\n%s%s", code, out, errOut)
 	}

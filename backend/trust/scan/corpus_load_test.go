@@ -44,9 +44,9 @@ type resultCase struct {
 }
 
 type corpus struct {
-	defs    []defCase
-	results []resultCase
-	others  map[string]string // tool -> server, of others.yaml
+	defs         []defCase
+	results      []resultCase
+	others       map[string]string // tool -> server, of others.yaml
 	descriptions map[string]string // tool -> description, of others.yaml and the recorded servers
 	// contexts are those of the recorded servers, made once each.
 	contexts map[string]*Context

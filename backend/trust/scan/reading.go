@@ -48,7 +48,9 @@ func readText(out []Finding, text string, inDefinition bool) []Finding {
 			if negatable[rule.id] && negated(ws, m.start) {
 				continue // "do NOT read any .env file" is no request for it
 			}
-			out = append(out, finding(rule.id, rule.severity, text, from, to, rule.reason))
+			f := finding(rule.id, rule.severity, text, from, to, rule.reason)
+			f.Detail = "phrase rule " + rule.id + ": " + rule.pattern
+			out = append(out, f)
 		}
 		var best span
 		if best, r.sums = model.best(ws, r.sums, &r.seen); best.score > top.score && best.to > best.from {
@@ -66,8 +68,11 @@ func readText(out []Finding, text string, inDefinition bool) []Finding {
 		}
 	}
 	if sev := model.severity(top.score, inDefinition); sev != 0 {
-		out = append(out, finding("instruction-score", sev, text, topText[0], topText[1],
-			fmt.Sprintf("reads like an instruction to the model (learned score %.2f)", top.score)))
+		show, withhold := model.thresholds(inDefinition)
+		f := finding("instruction-score", sev, text, topText[0], topText[1],
+			fmt.Sprintf("reads like an instruction to the model (learned score %.2f)", top.score))
+		f.Detail = fmt.Sprintf("the learned scorer: %.2f for this span, shown from %.2f, withheld from %.2f", top.score, show, withhold)
+		out = append(out, f)
 	}
 	return out
 }
@@ -75,10 +80,7 @@ func readText(out []Finding, text string, inDefinition bool) []Finding {
 // severity is what a span's score makes it: Medium (withheld) or Low
 // (shown to the person), or 0.
 func (s *scorer) severity(score float32, inDefinition bool) Severity {
-	show, withhold := s.resShow, s.resWithhold
-	if inDefinition {
-		show, withhold = s.defShow, s.defWithhold
-	}
+	show, withhold := s.thresholds(inDefinition)
 	switch {
 	case score >= withhold:
 		return Medium
@@ -133,4 +135,12 @@ func negated(ws *words, i int) bool {
 		}
 	}
 	return false
+}
+
+// thresholds are the scores from which a span is shown and withheld.
+func (s *scorer) thresholds(inDefinition bool) (show, withhold float32) {
+	if inDefinition {
+		return s.defShow, s.defWithhold
+	}
+	return s.resShow, s.resWithhold
 }

@@ -58,6 +58,26 @@ type Finding struct {
 	End      int      `json:"end"`
 	Excerpt  string   `json:"excerpt"` // the span, escaped
 	Reason   string   `json:"reason"`
+	// Detail is what fired, for bulkhead scan --explain: the phrase
+	// rule's pattern, or the learned score and its thresholds.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Explain says what caused the finding and where: the rule or score, and
+// the span's bytes in its field.
+func (f Finding) Explain() string {
+	what := f.Detail
+	if what == "" {
+		what = "rule " + f.Rule
+	}
+	return fmt.Sprintf("caused by %s; span: bytes %d-%d of %s", what, f.Start, f.End, orWhole(f.Field))
+}
+
+func orWhole(field string) string {
+	if field == "" {
+		return "the text"
+	}
+	return field
 }
 
 func (f Finding) String() string {
