@@ -16,9 +16,9 @@ import (
 // lowered; the aim is 95% and 90% caught, 0.2% and 1% of honest ones
 // withheld.
 const (
-	minDefinitionDetection = 0.47
+	minDefinitionDetection = 0.44
 	minResultDetection     = 0.28
-	maxHonestDefinitions   = 0.02
+	maxHonestDefinitions   = 0.01
 	maxHonestResults       = 0.04
 )
 
