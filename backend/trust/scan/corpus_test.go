@@ -12,9 +12,10 @@ import (
 // The rates the scanner must hold on the held-out split of the corpus,
 // which the scorer never trains on: detection of poisoned definitions
 // and injected results, and how many honest definitions and results it
-// withholds. These are floors raised as detection improves, never
-// lowered; the aim is 95% and 90% caught, 0.2% and 1% of honest ones
-// withheld.
+// withholds. They are what the scanner holds today, moved towards the
+// aim as it improves (95% and 90% caught, 0.2% and 1% of honest ones
+// withheld); where detection was traded for fewer honest tools withheld,
+// the commit says so.
 const (
 	minDefinitionDetection = 0.44
 	minResultDetection     = 0.28
