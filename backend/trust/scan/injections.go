@@ -1,7 +1,5 @@
 package scan
 
-import "slices"
-
 // Phrase rules for what a tool's result carries to the model: letters
 // addressed to it, overrides, to-do lists planted for it, requests to call
 // tools or send data. Results hold honest text of every kind (mail, docs,
@@ -52,12 +50,6 @@ var injectionRules = []phraseRule{
 	{"exfil", High, sending, `[send|forward|email|upload|post|paste|share|export|transmit|leak|exfiltrate|reply] ~8 [contact list|contacts|address book|inbox|emails|messages|conversation|chat history|credentials|passwords|api keys|tokens|secrets|private keys|ssh key*|kube config|.kube config|.ssh|.env|cookies|session|documents|files|attachments|database|customer data|personal data] ~8 [to|at|via|into] ~3 [https|http|url|webhook*|endpoint|server|address|email|pastebin|discord|telegram|bucket|inbox|this address|the following address|me]`},
 }
 
-// resultFamilies are the definition families whose rules read results
-// too; only hijacking every answer is as much an injection there: docs
-// say "regardless of which method you choose" and "do not prompt for
-// confirmation" honestly.
-var resultFamilies = []string{}
-
 func resultRules() []phraseRule {
 	var rules []phraseRule
 	for _, r := range directives {
@@ -67,8 +59,11 @@ func resultRules() []phraseRule {
 			rules = append(rules, r)
 		}
 	}
+	// Of the definition families, only hijacking every answer is as much
+	// an injection in a result: docs say "regardless of which method you
+	// choose" and "do not prompt for confirmation" honestly.
 	for _, r := range familyRules {
-		if slices.Contains(resultFamilies, r.id) || r.id == "call-order" && r.reason == hijacking {
+		if r.id == "call-order" && r.reason == hijacking {
 			rules = append(rules, r)
 		}
 	}
