@@ -64,7 +64,7 @@ func shadowing(out []Finding, text string, ctx *Context) []Finding {
 		if start >= 0 && ctx.lengths[text[start]]&(1<<((i-start)%64)) != 0 {
 			if other := text[start:i]; ctx.mentionable[other] && !ctx.siblings[strings.ToLower(other)] {
 				sev := Low
-				if instructs(sentenceAround(text, start, i)) {
+				if instructs(sentenceAround(text[:start]+strings.Repeat(" ", i-start)+text[i:], start, i)) { // the name's own words ("send_email") instruct nothing
 					sev = Medium
 				}
 				out = append(out, finding("shadowing", sev, text, start, i,
@@ -76,14 +76,27 @@ func shadowing(out []Finding, text string, ctx *Context) []Finding {
 	return out
 }
 
-// sentenceAround is the sentence of text holding [start, end).
+// sentenceAround is the sentence of text holding [start, end); a dot
+// ends one only before a space or a line end, as words reads it.
 func sentenceAround(text string, start, end int) string {
-	from := strings.LastIndexAny(text[:start], ".!?\n;") + 1
-	to := strings.IndexAny(text[end:], ".!?\n;")
-	if to < 0 {
-		return text[from:]
+	ends := func(i int) bool {
+		switch text[i] {
+		case '!', '?', '\n', ';':
+			return true
+		case '.':
+			return i+1 == len(text) || text[i+1] == ' ' || text[i+1] == '\n'
+		}
+		return false
 	}
-	return text[from : end+to]
+	from := start
+	for from > 0 && !ends(from-1) {
+		from--
+	}
+	to := end
+	for to < len(text) && !ends(to) {
+		to++
+	}
+	return text[from:to]
 }
 
 // instructionWords are what turns a mention of a tool into an instruction
