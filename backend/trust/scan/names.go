@@ -2,6 +2,7 @@ package scan
 
 import (
 	"fmt"
+	"iter"
 	"regexp"
 	"strings"
 )
@@ -53,15 +54,8 @@ func shadowing(out []Finding, text string, ctx *Context) []Finding {
 	if len(ctx.mentionable) == 0 {
 		return out
 	}
-	start := -1
-	for i := 0; i <= len(text); i++ {
-		if i < len(text) && isNameByte(text[i]) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 && ctx.lengths[text[start]]&(1<<((i-start)%64)) != 0 {
+	for start, i := range nameSpans(text) {
+		if ctx.lengths[text[start]]&(1<<((i-start)%64)) != 0 {
 			if other := text[start:i]; ctx.mentionable[other] && !ctx.siblings[strings.ToLower(other)] {
 				sev := Low
 				if instructs(sentenceAround(text[:start]+strings.Repeat(" ", i-start)+text[i:], start, i)) { // the name's own words ("send_email") instruct nothing
@@ -71,7 +65,6 @@ func shadowing(out []Finding, text string, ctx *Context) []Finding {
 					fmt.Sprintf("mentions tool %q of server %q: instructions about another server's tools", other, ctx.others[other])))
 			}
 		}
-		start = -1
 	}
 	return out
 }
@@ -183,18 +176,30 @@ func ownToolsOnly(fs []Finding, text string, ctx *Context) {
 
 // namesSibling reports whether text names a tool of its own server.
 func namesSibling(text string, ctx *Context) bool {
-	start := -1
-	for i := 0; i <= len(text); i++ {
-		if i < len(text) && isNameByte(text[i]) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 && ctx.siblings[strings.ToLower(text[start:i])] {
+	for start, end := range nameSpans(text) {
+		if ctx.siblings[strings.ToLower(text[start:end])] {
 			return true
 		}
-		start = -1
 	}
 	return false
+}
+
+// nameSpans yields the start and end of each run of bytes a tool name
+// can hold, in order.
+func nameSpans(text string) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
+		start := -1
+		for i := 0; i <= len(text); i++ {
+			if i < len(text) && isNameByte(text[i]) {
+				if start < 0 {
+					start = i
+				}
+				continue
+			}
+			if start >= 0 && !yield(start, i) {
+				return
+			}
+			start = -1
+		}
+	}
 }
