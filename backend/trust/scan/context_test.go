@@ -31,7 +31,7 @@ func TestAToolIsJudgedAgainstTheOtherServers(t *testing.T) {
 		want Severity
 	}{
 		{"a copy with a decoy affix", tool("send_email_official", "Send an email to one or more recipients and return the message id."), "impersonation", Medium},
-		{"a copy with a plural", tool("send_emails", "Sends an email to one or more recipients, returns the message id."), "impersonation", Medium},
+		{"a plural, shown: honest services name tools so too", tool("send_emails", "Sends an email to one or more recipients, returns the message id."), "impersonation", Low},
 		{"the same name spelt alike, described alike", tool("send-email", "Send an email to one or more recipients and return the message id."), "impersonation", Low},
 		{"a tool of the same family", tool("update_issue_title", "Update the title of an issue."), "impersonation", 0},
 		{"a like name, another description", tool("send_emails", "Lists sent emails by date."), "impersonation", 0},

@@ -50,6 +50,9 @@ func decoyAffix(long, short string) bool {
 	return false
 }
 
+// pluralOf reports whether long is short with a plural ending.
+func pluralOf(long, short string) bool { return long == short+"s" || long == short+"es" }
+
 // nameCore is a name's letters and digits, lower-cased: what is left when
 // case and separators are taken away.
 func nameCore(name string) string {
@@ -100,12 +103,13 @@ func impersonation(out []Finding, def any, ctx *Context) []Finding {
 				continue // another tool of the same family (update_issue_title), or a piece in common
 			}
 			if overlap(desc, ctx.descriptions[other]) >= impersonationOverlap {
-				// The same name spelt alike is as often a second install of
-				// a server, or a fork, as a copy: shown. A name with an
-				// affix (_official, _v2, a plural) is dressed to pass for
-				// the other: withheld.
+				// The same name spelt alike, or one a plural of the other,
+				// is as often a second install of a server, a fork or
+				// another service's tool for the same thing as a copy:
+				// shown. A name with an affix (_official, _v2) is dressed
+				// to pass for the other: withheld.
 				sev := Medium
-				if oc == core {
+				if oc == core || pluralOf(core, oc) || pluralOf(oc, core) {
 					sev = Low
 				}
 				return append(out, Finding{Rule: "impersonation", Severity: sev, Field: "name", End: len(name),
