@@ -17,10 +17,10 @@ import (
 // withheld); where detection was traded for fewer honest tools withheld,
 // the commit says so.
 const (
-	minDefinitionDetection = 0.43
-	minResultDetection     = 0.28
-	maxHonestDefinitions   = 0.01
-	maxHonestResults       = 0.04
+	minDefinitionDetection = 0.53
+	minResultDetection     = 0.48
+	maxHonestDefinitions   = 0.005
+	maxHonestResults       = 0.035
 )
 
 // showSplit names the split whose misses (and honest cases withheld) are

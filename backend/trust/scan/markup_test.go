@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -84,7 +85,7 @@ func TestIconsAndActiveMarkupInDefinitions(t *testing.T) {
 		{"a comparison", map[string]any{"name": "t", "description": "Returns rows where a < b or count = 3."}, "", 0},
 	}
 	for _, c := range cases {
-		fs := Definition(c.def, nil)
+		fs := withoutShownScore(Definition(c.def, nil))
 		if c.want == "" {
 			if len(fs) != 0 {
 				t.Errorf("%s: flagged: %v", c.name, fs)
@@ -103,4 +104,10 @@ func TestOutputLeavesMarkupAlone(t *testing.T) {
 	if fs := Output(page, nil); len(fs) != 0 {
 		t.Errorf("a fetched page flagged: %v", fs)
 	}
+}
+
+// withoutShownScore is fs less the learned score's finding if it only
+// shows the text: what the rules under test found.
+func withoutShownScore(fs []Finding) []Finding {
+	return slices.DeleteFunc(slices.Clone(fs), func(f Finding) bool { return f.Rule == "instruction-score" && f.Severity == Low })
 }

@@ -12,7 +12,10 @@ import (
 // pages honestly. No finding's excerpt shows a secret it found.
 func Output(text string, known *Secrets) []Finding {
 	m := markAnchors(text)
-	out := readText(nil, text, false)
+	sc := newScoring()
+	out := readText(nil, text, false, sc)
+	out = scoreFinding(out, sc, false, func(int) string { return text })
+	sc.done()
 	out = hiddenMarkup(out, text, false)
 	if !m.plain {
 		out = characters(out, text)

@@ -65,7 +65,10 @@ func (s *phraseSet) mayHave(table int, h uint64) bool {
 	return s.bloom[table][b>>6]&(1<<(b&63)) != 0
 }
 
-type stepRef struct{ phrase, step int32 }
+type stepRef struct {
+	phrase, step int32
+	at, gap      int32 // the step's number in the set and its gap, read first when matching
+}
 
 // alternative is one alternative of a choice: its words, each exact, a
 // stem or dotted.
@@ -119,7 +122,7 @@ func (s *phraseSet) add(rule int, choices [][]alternative, gaps []int, picked []
 			p.steps = append(p.steps, phraseStep{gap: gaps[c]})
 			for _, a := range choices[c] {
 				if len(a) == 1 {
-					s.index(a[0], stepRef{pi, si})
+					s.index(a[0], stepRef{pi, si, int32(p.first) + si, int32(gaps[c])})
 				}
 			}
 			continue
@@ -131,7 +134,7 @@ func (s *phraseSet) add(rule int, choices [][]alternative, gaps []int, picked []
 				gap = gaps[c]
 			}
 			p.steps = append(p.steps, phraseStep{gap: gap})
-			s.index(w, stepRef{pi, si})
+			s.index(w, stepRef{pi, si, int32(p.first) + si, int32(gap)})
 		}
 	}
 	if len(s.phrases) > 4096 {
@@ -245,18 +248,17 @@ func (s *phraseSet) find(ws *words, st *phraseState, out []match) []match {
 		st.refs = refs
 		// Later steps first, so that one word does not count twice.
 		for k := len(refs) - 1; k >= 0; k-- {
-			r := refs[k]
-			p := &s.phrases[r.phrase]
-			at := int32(p.first) + r.step
+			r := &refs[k]
+			at := r.at
 			begin := int32(i)
 			if r.step > 0 {
-				prev := at - 1
-				if int32(i)-st.last[prev]-1 > int32(p.steps[r.step].gap) || ws.list[st.start[prev]].sentence != ws.list[i].sentence || st.last[prev] == int32(i) {
+				last := st.last[at-1]
+				if int32(i)-last-1 > r.gap || last == int32(i) || ws.list[st.start[at-1]].sentence != ws.list[i].sentence {
 					continue
 				}
-				begin = st.start[prev]
+				begin = st.start[at-1]
 			}
-			if int(r.step) == len(p.steps)-1 {
+			if p := &s.phrases[r.phrase]; int(r.step) == len(p.steps)-1 {
 				out = append(out, match{rule: p.rule, start: int(begin), end: i})
 				continue
 			}
@@ -272,11 +274,18 @@ func (s *phraseSet) find(ws *words, st *phraseState, out []match) []match {
 // lookup gathers the steps word i can be, sorted by phrase and step.
 func (s *phraseSet) lookup(ws *words, i int, refs []stepRef) []stepRef {
 	x := ws.list[i]
+	lists := 0 // each list is sorted; refs of two must be sorted again
 	if s.mayHave(bloomExact, x.hash) {
-		refs = append(refs, s.exact[x.hash]...)
+		if l := s.exact[x.hash]; len(l) > 0 {
+			refs = append(refs, l...)
+			lists++
+		}
 	}
 	if x.dotted && s.mayHave(bloomDotted, x.hash) {
-		refs = append(refs, s.dotted[x.hash]...)
+		if l := s.dotted[x.hash]; len(l) > 0 {
+			refs = append(refs, l...)
+			lists++
+		}
 	}
 	h := uint64(fnvOffset)
 	for n, c := range ws.text(i) {
@@ -285,10 +294,13 @@ func (s *phraseSet) lookup(ws *words, i int, refs []stepRef) []stepRef {
 		}
 		h = (h ^ uint64(c)) * fnvPrime
 		if s.stemLen[n+1] && s.mayHave(bloomStem, h) {
-			refs = append(refs, s.stems[h]...)
+			if l := s.stems[h]; len(l) > 0 {
+				refs = append(refs, l...)
+				lists++
+			}
 		}
 	}
-	if len(refs) > 1 {
+	if lists > 1 {
 		sortRefs(refs)
 	}
 	return refs

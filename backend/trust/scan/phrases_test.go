@@ -87,7 +87,7 @@ func TestDirectivesAcrossPieces(t *testing.T) {
 			filler := strings.Repeat("word"+sep, at/5)
 			text := filler + phrase + sep + filler + phrase
 			var fs []Finding
-			for _, f := range readText(nil, text, false) {
+			for _, f := range readText(nil, text, false, nil) {
 				if f.Rule == "model-directive" {
 					fs = append(fs, f)
 				}
@@ -121,7 +121,7 @@ func TestFindingsExplainWhatCausedThem(t *testing.T) {
 	defer func() { model = saved }()
 	for _, f := range Output("Anything at all.", nil) {
 		if f.Rule == "instruction-score" {
-			if !strings.Contains(f.Explain(), "the learned scorer: 10.00 for this span, shown from 1.00, withheld from 2.00") {
+			if !strings.Contains(f.Explain(), "the learned scorer: 10.00 for the passage around this sentence, shown from 1.00, withheld from 2.00") {
 				t.Errorf("explained as %q", f.Explain())
 			}
 			return

@@ -13,27 +13,24 @@ type reading struct {
 	words   words
 	state   phraseState
 	matches []match
-	sums    []sentenceSum
-	seen    featureSet
 }
 
 var readings = sync.Pool{New: func() any { return new(reading) }}
 
-// readText appends the findings of the phrase rules and of the scorer in
-// text; inDefinition picks the scorer's thresholds. A long text is read
-// in pieces, so the scratch space stays small whatever the text: cut
-// after a line end, which no phrase or scored span crosses, or else with
-// an overlap longer than any phrase, whose matches are taken once.
-func readText(out []Finding, text string, inDefinition bool) []Finding {
+// readText appends the findings of the phrase rules in text, and feeds
+// its words to sc, the scoring of the document it is part of, unless sc
+// is nil; inDefinition picks the rules. A long text is read in pieces, so
+// the scratch space stays small whatever the text: cut after a line end,
+// which no phrase crosses, or else with an overlap longer than any
+// phrase, whose matches (and words) are taken once.
+func readText(out []Finding, text string, inDefinition bool, sc *scoring) []Finding {
 	r := readings.Get().(*reading)
 	defer readings.Put(r)
 	set := resultPhrases
 	if inDefinition {
 		set = definitionPhrases
 	}
-	top := span{score: -1e30}
-	var topText [2]int // the top span's bytes in text
-	seen := 0          // matches ending before this were found in the last piece
+	seen := 0 // matches ending before this were found in the last piece
 	for at := 0; at < len(text); {
 		end, clean := cutPiece(text, at, readPiece)
 		ws := &r.words
@@ -52,10 +49,13 @@ func readText(out []Finding, text string, inDefinition bool) []Finding {
 			f.Detail = "phrase rule " + rule.id + ": " + rule.pattern
 			out = append(out, f)
 		}
-		var best span
-		if best, r.sums = model.best(ws, r.sums, &r.seen); best.score > top.score && best.to > best.from {
-			top = best
-			topText = [2]int{at + int(ws.list[best.from].start), at + int(ws.list[best.to-1].end)}
+		if sc != nil {
+			first := 0
+			for first < len(ws.list) && at+int(ws.list[first].start) < seen {
+				first++
+			}
+			sc.offset = at
+			sc.read(ws, first)
 		}
 		if clean || end == len(text) {
 			at, seen = end, end
@@ -67,25 +67,69 @@ func readText(out []Finding, text string, inDefinition bool) []Finding {
 			at++
 		}
 	}
-	if sev := model.severity(top.score, inDefinition); sev != 0 {
-		show, withhold := model.thresholds(inDefinition)
-		f := finding("instruction-score", sev, text, topText[0], topText[1],
-			fmt.Sprintf("reads like an instruction to the model (learned score %.2f)", top.score))
-		f.Detail = fmt.Sprintf("the learned scorer: %.2f for this span, shown from %.2f, withheld from %.2f", top.score, show, withhold)
-		out = append(out, f)
-	}
 	return out
 }
 
-// severity is what a span's score makes it: Medium (withheld) or Low
-// (shown to the person), or 0. In definitions the score is only shown:
-// measured on real servers it held out, it withheld more honest tools
-// than the attacks it alone caught (docs/benchmarks.md), where the rules
-// withhold few.
+// scoreFinding gates the findings of a document by its learned score
+// and appends the score's own finding, if it is high enough to show;
+// text is the text the best place is in.
+func scoreFinding(out []Finding, sc *scoring, inDefinition bool, text func(int) string) []Finding {
+	score, at, ok := sc.result()
+	if !ok {
+		return out
+	}
+	model.gate(out, score, inDefinition)
+	sev := model.severity(score, inDefinition)
+	if sev == 0 {
+		return out
+	}
+	show, withhold := model.thresholds(inDefinition)
+	f := finding("instruction-score", sev, text(at.text), at.from, at.to,
+		fmt.Sprintf("reads like an instruction to the model (learned score %.2f)", score))
+	f.Detail = fmt.Sprintf("the learned scorer: %.2f for the passage around this sentence, shown from %.2f, withheld from %.2f", score, show, withhold)
+	return append(out, f)
+}
+
+// gate shows, rather than withholds, what a phrase rule found in a
+// document the scorer reads as honest as few attacks read: a phrase is
+// a few words, and honest documentation says "silently fails" or "call
+// this before other tools" in passages that ask nothing of the model.
+// What no honest text needs (hidden characters, markup, secrets, names
+// made to pass for another tool's) is never gated.
+func (s *scorer) gate(fs []Finding, score float32, inDefinition bool) {
+	clear := s.resClear
+	if inDefinition {
+		clear = s.defClear
+	}
+	if score >= clear {
+		return
+	}
+	for i := range fs {
+		if f := &fs[i]; gated[f.Rule] && f.Severity >= Medium {
+			f.Severity = Low
+			f.Detail += fmt.Sprintf("; shown, not withheld: the learned scorer reads the text as honest (%.2f, below %.2f)", score, clear)
+		}
+	}
+}
+
+// gated are the rules whose findings gate may show rather than withhold:
+// the phrase rules' and those reading what a text says of other tools.
+var gated = map[string]bool{"shadowing": true, "exfil-parameter": true}
+
+func init() {
+	for _, set := range []*phraseSet{definitionPhrases, resultPhrases} {
+		for _, r := range set.rules {
+			gated[r.id] = true
+		}
+	}
+}
+
+// severity is what a document's score makes it: Medium (withheld) or Low
+// (shown to the person), or 0.
 func (s *scorer) severity(score float32, inDefinition bool) Severity {
 	show, withhold := s.thresholds(inDefinition)
 	switch {
-	case score >= withhold && !inDefinition:
+	case score >= withhold:
 		return Medium
 	case score >= show:
 		return Low

@@ -29,7 +29,10 @@ func Text(field, text string, ctx *Context) []Finding {
 		known = ctx.known
 	}
 	m := markAnchors(text)
-	out := scanText(nil, text, m, known)
+	sc := newScoring()
+	out := scanText(nil, text, m, known, sc)
+	out = scoreFinding(out, sc, true, func(int) string { return text })
+	sc.done()
 	conceal(out, text, secretsIn(text, m, known))
 	for i := range out {
 		out[i].Field = field
@@ -37,10 +40,11 @@ func Text(field, text string, ctx *Context) []Finding {
 	return out
 }
 
-// scanText appends the findings of the rules for definition text; the
-// caller fills in the field and conceals the secrets the text holds.
-func scanText(out []Finding, text string, m marks, known *Secrets) []Finding {
-	out = readText(out, text, true)
+// scanText appends the findings of the rules for definition text and
+// feeds its words to sc, unless nil; the caller fills in the field and
+// conceals the secrets the text holds.
+func scanText(out []Finding, text string, m marks, known *Secrets, sc *scoring) []Finding {
+	out = readText(out, text, true, sc)
 	out = hiddenMarkup(out, text, true)
 	out = matchRules(out, text, m, markupRuleSet)
 	if m.blobRun {
@@ -54,11 +58,14 @@ func scanText(out []Finding, text string, m marks, known *Secrets) []Finding {
 
 // characters flags terminal escapes and characters a person cannot see.
 func characters(out []Finding, text string) []Finding {
+	skip := 0 // the end of a flag's tag sequence
 	for i, r := range text {
 		size := utf8.RuneLen(r)
 		switch {
-		case r == utf8.RuneError:
+		case r == utf8.RuneError || i < skip:
 			continue
+		case r == 0x1f3f4:
+			skip = i + size + flagTags(text[i+size:])
 		case r == 0x1b || r == 0x9b:
 			out = append(out, finding("terminal-escape", High, text, i, i+size, "a terminal escape sequence, which can rewrite what a person sees"))
 		case r == '\r' && (i+1 == len(text) || text[i+1] != '\n'):
@@ -80,6 +87,24 @@ func characters(out []Finding, text string) []Finding {
 		}
 	}
 	return out
+}
+
+// flagTags is the length of the tag characters after a black flag that
+// spell a region's flag (🏴 g b s c t, cancel tag: Scotland's), or 0:
+// two to seven lower-case letters or digits, too few to hide a sentence.
+func flagTags(s string) int {
+	n := 0
+	for at, r := range s {
+		switch {
+		case r == 0xe007f && n >= 2:
+			return at + utf8.RuneLen(r)
+		case n < 7 && (r >= 0xe0061 && r <= 0xe007a || r >= 0xe0030 && r <= 0xe0039):
+			n++
+		default:
+			return 0
+		}
+	}
+	return 0
 }
 
 func finding(rule string, sev Severity, text string, start, end int, reason string) Finding {

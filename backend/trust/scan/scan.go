@@ -145,8 +145,23 @@ func Definition(def any, ctx *Context) []Finding {
 	if ctx == nil {
 		ctx = NewContext(nil)
 	}
-	w := walker{ctx: ctx}
+	w := walker{ctx: ctx, prose: newScoring()}
 	w.walk(def)
+	n := len(w.out)
+	w.out = scoreFinding(w.out, w.prose, true, func(i int) string { return w.proseTexts[i] })
+	if len(w.out) > n { // the score's finding, which shows no secret of its text either
+		text := w.prose.top.anchor.text
+		at := w.prosePaths[text]
+		w.out[n].Field = spell(w.proseSteps[at[0]:at[1]], false)
+		secrets := secretsIn(w.proseTexts[text], markAnchors(w.proseTexts[text]), w.ctx.known)
+		for _, f := range w.out[:n] {
+			if f.Field == w.out[n].Field {
+				secrets = append(secrets, f) // encoded ones, found there
+			}
+		}
+		conceal(w.out[n:], w.proseTexts[text], secrets)
+	}
+	w.prose.done()
 	w.out = impersonation(w.out, def, ctx)
 	slices.SortStableFunc(w.out, func(a, b Finding) int { return strings.Compare(a.Field, b.Field) })
 	return w.out
@@ -167,6 +182,13 @@ type walker struct {
 	ctx  *Context
 	path []step
 	out  []Finding
+	// prose is the scoring of the definition's descriptions and titles,
+	// read as one document, whose texts and fields are kept to show.
+	prose      *scoring
+	proseTexts []string
+	prosePaths [][2]int // of each prose text, its path's steps in proseSteps
+	proseSteps []step
+	keys       []string
 }
 
 type step struct {
@@ -180,7 +202,18 @@ func (w *walker) walk(v any) {
 		w.text(v, false)
 	case map[string]any:
 		properties := w.last(0) == "properties"
-		for k, e := range v {
+		// In order, the scorer reading the prose as one document; the keys
+		// of the maps being walked are a stack in w.keys.
+		from := len(w.keys)
+		for k := range v {
+			w.keys = append(w.keys, k)
+		}
+		slices.Sort(w.keys[from:])
+		end := len(w.keys)
+		defer func() { w.keys = w.keys[:from] }()
+		for j := from; j < end; j++ {
+			k := w.keys[j]
+			e := v[k]
 			w.path = append(w.path, step{key: k})
 			if properties {
 				w.text(k, true) // a property's name is text the model reads too
@@ -202,7 +235,15 @@ func (w *walker) walk(v any) {
 func (w *walker) text(s string, propertyName bool) {
 	n := len(w.out)
 	m := markAnchors(s)
-	w.out = scanText(w.out, s, m, w.ctx.known)
+	var sc *scoring
+	if !propertyName && (w.last(0) == "description" || w.last(0) == "title") {
+		sc = w.prose
+		sc.text = len(w.proseTexts)
+		w.proseTexts = append(w.proseTexts, s)
+		w.prosePaths = append(w.prosePaths, [2]int{len(w.proseSteps), len(w.proseSteps) + len(w.path)})
+		w.proseSteps = append(w.proseSteps, w.path...)
+	}
+	w.out = scanText(w.out, s, m, w.ctx.known, sc)
 	if w.last(0) == "src" && w.last(2) == "icons" && len(w.path) >= 2 && w.path[len(w.path)-2].key == "" {
 		w.out = icon(w.out, s)
 	}
@@ -238,9 +279,11 @@ func (w *walker) last(n int) string {
 
 // field spells the path, e.g. inputSchema.properties.q.description, with
 // #name for a property's name.
-func (w *walker) field(propertyName bool) string {
+func (w *walker) field(propertyName bool) string { return spell(w.path, propertyName) }
+
+func spell(path []step, propertyName bool) string {
 	var b strings.Builder
-	for i, s := range w.path {
+	for i, s := range path {
 		if s.key == "" {
 			b.WriteString("[" + strconv.Itoa(s.index) + "]")
 			continue

@@ -47,11 +47,13 @@ func TestEachRuleFiresAndStaysQuiet(t *testing.T) {
 		{"zero-width", "Searches\u200b notes.", "Words.", "invisible-char@description"},
 		{"bidi override", "Searches notes \u202eeton", "Words.", "invisible-char@description"},
 		{"tag characters", "Searches notes.\U000E0049\U000E0047", "Words.", "invisible-char@description"},
+		{"tag characters after a flag, too many for one", "Scores.\U0001F3F4\U000E0069\U000E0067\U000E006E\U000E006F\U000E0072\U000E0065\U000E0061\U000E006C\U000E006C\U000E007F", "Words.", "invisible-char@description"},
 
 		{"honest: a security tool names ~/.ssh", "Audits the permissions of ~/.ssh and reports keys readable by others.", "Directory to audit.", ""},
 		{"honest: mentions a plain word that is another tool", "Search your notes by keyword.", "Words to search for.", ""},
 		{"honest: a hash in an example", "Looks up a commit, e.g. 3f2a9c1.", "Commit hash.", ""},
 		{"honest: long description", strings.Repeat("Finds notes whose title or body contains every word given, ranked by recency. ", 8), "Words to find, separated by spaces.", ""},
+		{"honest: Scotland's flag", "Group C standings: \U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F Scotland.", "Words.", ""},
 		{"honest: says what the user sees", "Returns matches; the user sees them as a list.", "Words.", ""},
 	}
 	for _, c := range cases {
@@ -59,8 +61,10 @@ func TestEachRuleFiresAndStaysQuiet(t *testing.T) {
 			got := Definition(tool(c.description, c.param), ctx)
 			t.Logf("%s", rules(got))
 			if c.want == "" {
-				if len(got) > 0 {
-					t.Errorf("honest definition flagged: %v", got)
+				for _, f := range got {
+					if f.Rule != "instruction-score" || f.Severity > Low { // the score may only show it
+						t.Errorf("honest definition flagged: %v", got)
+					}
 				}
 				return
 			}

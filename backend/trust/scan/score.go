@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sync"
 )
 
 // The learned scorer reads a text the way the phrase rules do, as words,
@@ -25,10 +26,12 @@ const scorerBits = 18
 // results.
 type scorer struct {
 	bias, scale float32
-	// Thresholds on the raw score: at or above show, a span is shown to
-	// the person (Low); at or above withhold it withholds (Medium).
-	defShow, defWithhold, resShow, resWithhold float32
-	weights                                    []int8
+	// Thresholds on the raw score: at or above show, a text is shown to
+	// the person (Low); at or above withhold it withholds (Medium); below
+	// clear, it reads as honest as few attacks do, and a phrase rule's
+	// finding in it is shown, not withheld (see gate).
+	defShow, defWithhold, defClear, resShow, resWithhold, resClear float32
+	weights                                                        []int8
 }
 
 //go:embed scorer.bin
@@ -36,7 +39,7 @@ var scorerFile []byte
 
 var model = mustLoadScorer(scorerFile)
 
-const scorerMagic = "BHS1"
+const scorerMagic = "BHS2"
 
 func mustLoadScorer(b []byte) *scorer {
 	s, err := loadScorer(b)
@@ -47,12 +50,12 @@ func mustLoadScorer(b []byte) *scorer {
 }
 
 func loadScorer(b []byte) (*scorer, error) {
-	const header = 4 + 6*4
+	const header = 4 + 8*4
 	if len(b) != header+1<<scorerBits || string(b[:4]) != scorerMagic {
 		return nil, fmt.Errorf("not a scorer of %d weights", 1<<scorerBits)
 	}
 	f := func(i int) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b[4+4*i:])) }
-	s := &scorer{bias: f(0), scale: f(1), defShow: f(2), defWithhold: f(3), resShow: f(4), resWithhold: f(5)}
+	s := &scorer{bias: f(0), scale: f(1), defShow: f(2), defWithhold: f(3), defClear: f(4), resShow: f(5), resWithhold: f(6), resClear: f(7)}
 	s.weights = make([]int8, 1<<scorerBits)
 	for i, c := range b[header:] {
 		s.weights[i] = int8(c)
@@ -62,26 +65,13 @@ func loadScorer(b []byte) (*scorer, error) {
 
 func (s *scorer) marshal() []byte {
 	b := []byte(scorerMagic)
-	for _, v := range []float32{s.bias, s.scale, s.defShow, s.defWithhold, s.resShow, s.resWithhold} {
+	for _, v := range []float32{s.bias, s.scale, s.defShow, s.defWithhold, s.defClear, s.resShow, s.resWithhold, s.resClear} {
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
 	}
 	for _, w := range s.weights {
 		b = append(b, byte(w))
 	}
 	return b
-}
-
-// features calls fn with the hashed features of word i of ws: the word,
-// the pair it ends, and the stem of a long word.
-func features(ws *words, i int, fn func(bucket uint32)) {
-	w := ws.list[i]
-	fn(bucketOf(w.hash))
-	if i > 0 && ws.list[i-1].sentence == w.sentence {
-		fn(bucketOf(mix(ws.list[i-1].hash, w.hash)))
-	}
-	if w.to-w.from >= 7 {
-		fn(bucketOf(fnv(ws.norm[w.from:w.from+5]) ^ 0x5bd1e995))
-	}
 }
 
 func mix(a, b uint64) uint64 {
@@ -93,64 +83,160 @@ func mix(a, b uint64) uint64 {
 
 func bucketOf(h uint64) uint32 { return uint32((h * 0x9e3779b97f4a7c15) >> (64 - scorerBits)) }
 
-// span is a run of sentences of a text and its score.
-type span struct {
-	from, to int // word indexes, to exclusive
-	score    float32
+// A document (a definition's prose, or a result) is scored in blocks:
+// runs of whole pieces, a piece being a sentence or, in a long one, up to
+// chunkWords of its words, closed once a block holds blockWords words.
+// Each block and each pair of neighbouring blocks is scored, and the
+// document scores as its best: an attack is a few sentences, and a block
+// is long enough to hold the request and its cover, short enough that a
+// long honest text does not add up to one. A block never spans two
+// documents but does span the texts of one, as a tool's description and
+// its parameters' are read together. Each feature counts once in a block.
+const (
+	chunkWords = 32
+	blockWords = 96
+)
+
+// blocker cuts the words of a document into pieces and blocks and hands
+// each piece's features new to its block to its sink.
+type blocker struct {
+	seen       featureSet
+	feats      []uint32 // of the open piece
+	blockWords int      // words in the open block
+	sink       blockSink
 }
 
-// best is the highest-scoring span of ws, with sums the per-sentence
-// scratch space and seen that of the features of a piece: each counts
-// once in it, so repeating a word does not raise a span's score.
-func (s *scorer) best(ws *words, sums []sentenceSum, seen *featureSet) (span, []sentenceSum) {
-	sums = sums[:0]
-	for i := range ws.list {
-		if startsChunk(ws, i, sums) {
-			sums = append(sums, sentenceSum{from: i})
+// A blockSink receives what a blocker reads: each piece, with its
+// features new to the block, and each block's end.
+type blockSink interface {
+	piece(ws *words, from, to int, feats []uint32)
+	endBlock()
+}
+
+// read feeds the words of ws from word first on, as the next text of the
+// document.
+func (b *blocker) read(ws *words, first int) {
+	pieceFrom := first
+	for i := first; i < len(ws.list); i++ {
+		w := &ws.list[i]
+		if i > pieceFrom && (w.sentence != ws.list[i-1].sentence || i-pieceFrom >= chunkWords) {
+			b.endPiece(ws, pieceFrom, i)
+			pieceFrom = i
 		}
-		cur := &sums[len(sums)-1]
-		features(ws, i, func(b uint32) {
-			if !seen.add(b) {
-				cur.sum += int32(s.weights[b])
-			}
-		})
-		cur.to = i + 1
-		if i+1 == len(ws.list) || startsChunk(ws, i+1, sums) {
-			seen.clear()
+		// The word, the pair it ends, and the stem of a long word.
+		b.add(bucketOf(w.hash))
+		if i > 0 && ws.list[i-1].sentence == w.sentence {
+			b.add(bucketOf(mix(ws.list[i-1].hash, w.hash)))
+		}
+		if w.to-w.from >= 7 {
+			b.add(bucketOf(fnv(ws.norm[w.from:w.from+5]) ^ 0x5bd1e995))
 		}
 	}
-	top := span{score: float32(math.Inf(-1))}
-	for k, c := range sums {
-		if v := s.bias + s.scale*float32(c.sum); v > top.score {
-			top = span{from: c.from, to: c.to, score: v}
-		}
-		if k > 0 {
-			if v := s.bias + s.scale*float32(c.sum+sums[k-1].sum); v > top.score {
-				top = span{from: sums[k-1].from, to: c.to, score: v}
-			}
-		}
+	if pieceFrom < len(ws.list) {
+		b.endPiece(ws, pieceFrom, len(ws.list))
 	}
-	return top, sums
 }
 
-// chunkWords is the most words scored as one sentence: a long one (code,
-// a log line, a list) is scored in pieces, so that what a span scores
-// does not grow with its length.
-const chunkWords = 32
-
-// startsChunk reports whether word i starts a new scored piece, given the
-// pieces so far.
-func startsChunk(ws *words, i int, sums []sentenceSum) bool {
-	return i == 0 || ws.list[i].sentence != ws.list[i-1].sentence || i-sums[len(sums)-1].from >= chunkWords
+func (b *blocker) add(f uint32) {
+	if !b.seen.add(f) {
+		b.feats = append(b.feats, f)
+	}
 }
 
-type sentenceSum struct {
-	from, to int
-	sum      int32
+func (b *blocker) endPiece(ws *words, from, to int) {
+	b.sink.piece(ws, from, to, b.feats)
+	b.feats = b.feats[:0]
+	if b.blockWords += to - from; b.blockWords >= blockWords {
+		b.end()
+	}
 }
 
-// featureSet is the features seen in one piece: a bit per weight, and the
-// bits set, to clear them when the piece ends.
+// end closes the open block, if it holds any words; call it when the
+// document ends.
+func (b *blocker) end() {
+	if b.blockWords > 0 {
+		b.sink.endBlock()
+		b.blockWords = 0
+		b.seen.clear()
+	}
+}
+
+// scoring is the scoring of one document: its best block or pair so far,
+// and where in it the best piece is, to show.
+type scoring struct {
+	blocker
+	cur, prev blockSum
+	top       blockSum
+	scored    bool // top is a block's
+	hasPrev   bool
+	text      int // the caller's number for the text being read
+	offset    int // of the words read in the text
+}
+
+type blockSum struct {
+	sum    int32
+	score  float32
+	anchor place // the piece of the block (or pair) summing highest
+	best   int32 // its sum
+}
+
+// place is a byte span of one of the document's texts.
+type place struct{ text, from, to int }
+
+var scorings = sync.Pool{New: func() any { return new(scoring) }}
+
+// newScoring is a scoring from the pool; put it back with done.
+func newScoring() *scoring {
+	s := scorings.Get().(*scoring)
+	s.seen.clear()
+	s.blockWords, s.text, s.offset, s.feats = 0, 0, 0, s.feats[:0]
+	s.cur, s.prev, s.top, s.scored, s.hasPrev = blockSum{}, blockSum{}, blockSum{}, false, false
+	s.sink = s
+	return s
+}
+
+func (s *scoring) done() { scorings.Put(s) }
+
+func (s *scoring) piece(ws *words, from, to int, feats []uint32) {
+	sum := int32(0)
+	for _, f := range feats {
+		sum += int32(model.weights[f])
+	}
+	s.cur.sum += sum
+	if sum > s.cur.best || s.cur.anchor == (place{}) {
+		s.cur.best = sum
+		s.cur.anchor = place{s.text, s.offset + int(ws.list[from].start), s.offset + int(ws.list[to-1].end)}
+	}
+}
+
+func (s *scoring) endBlock() {
+	s.consider(s.cur)
+	if s.hasPrev {
+		pair := blockSum{sum: s.cur.sum + s.prev.sum, anchor: s.cur.anchor, best: s.cur.best}
+		if s.prev.best > s.cur.best {
+			pair.anchor = s.prev.anchor
+		}
+		s.consider(pair)
+	}
+	s.prev, s.cur, s.hasPrev = s.cur, blockSum{}, true
+}
+
+func (s *scoring) consider(b blockSum) {
+	b.score = model.bias + model.scale*float32(b.sum)
+	if !s.scored || b.score > s.top.score {
+		s.top, s.scored = b, true
+	}
+}
+
+// result ends the document and says its best score and where to show it;
+// ok is false for a document with no words.
+func (s *scoring) result() (score float32, at place, ok bool) {
+	s.end()
+	return s.top.score, s.top.anchor, s.scored
+}
+
+// featureSet is the features seen in one block: a bit per weight, and the
+// bits set, to clear them when the block ends.
 type featureSet struct {
 	bits [1 << scorerBits / 64]uint64
 	set  []uint32

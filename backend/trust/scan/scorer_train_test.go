@@ -3,7 +3,6 @@ package scan
 import (
 	"bytes"
 	"flag"
-	"maps"
 	"math"
 	"os"
 	"slices"
@@ -24,8 +23,8 @@ func TestScorerWeights(t *testing.T) {
 		if err := os.WriteFile("scorer.bin", trained.marshal(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("scorer.bin written: thresholds definitions %.3f/%.3f, results %.3f/%.3f",
-			trained.defShow, trained.defWithhold, trained.resShow, trained.resWithhold)
+		t.Logf("scorer.bin written: thresholds (clear/show/withhold) definitions %.3f/%.3f/%.3f, results %.3f/%.3f/%.3f",
+			trained.defClear, trained.defShow, trained.defWithhold, trained.resClear, trained.resShow, trained.resWithhold)
 		return
 	}
 	// Floating point may round differently on another machine: a few
@@ -39,7 +38,8 @@ func TestScorerWeights(t *testing.T) {
 			off++
 		}
 	}
-	if off > len(trained.weights)/1000 || !near(trained.defWithhold, model.defWithhold) || !near(trained.resWithhold, model.resWithhold) {
+	if off > len(trained.weights)/1000 || !near(trained.defWithhold, model.defWithhold) || !near(trained.resWithhold, model.resWithhold) ||
+		!near(trained.defClear, model.defClear) || !near(trained.resClear, model.resClear) {
 		t.Fatalf("scorer.bin is not what the corpus trains (%d weights differ); run go test ./backend/trust/scan -run TestScorerWeights -update-scorer", off)
 	}
 }
@@ -60,85 +60,79 @@ type trainCase struct {
 	fold     int // for the thresholds: which third of the training split it is in
 }
 
-// trainingCases are the corpus' cases not held out, as spans of words.
+// trainingCases are the corpus' cases not held out, as the blocks the
+// scan reads.
 func trainingCases(c *corpus) []trainCase {
 	var out []trainCase
 	for _, d := range c.defs {
 		if d.heldOut {
 			continue
 		}
-		var spans []example
-		for _, text := range definitionTexts(d.def) {
-			spans = append(spans, textSpans(text)...)
-		}
 		group := d.id
 		if d.server != "" {
 			group = d.server // a server's tools are alike: one fold
 		}
-		out = append(out, trainCase{spans: spans, positive: d.poisoned, fold: foldOf(group)})
+		out = append(out, trainCase{spans: definitionSpans(d), positive: d.poisoned, fold: foldOf(group)})
 	}
 	for _, r := range c.results {
 		if !r.heldOut {
-			out = append(out, trainCase{spans: textSpans(r.text), positive: r.injected, result: true, fold: foldOf(r.id)})
+			out = append(out, trainCase{spans: resultSpans(r.text), positive: r.injected, result: true, fold: foldOf(r.id)})
 		}
 	}
 	return out
 }
 
-// definitionTexts are the texts of a definition the scan reads: every
-// string, and the names of schema properties.
-func definitionTexts(v any) []string {
-	var out []string
-	var walk func(v any, properties bool)
-	walk = func(v any, properties bool) {
-		switch v := v.(type) {
-		case string:
-			out = append(out, v)
-		case map[string]any:
-			for _, k := range slices.Sorted(maps.Keys(v)) {
-				if properties {
-					out = append(out, k)
-				}
-				walk(v[k], k == "properties")
-			}
-		case []any:
-			for _, e := range v {
-				walk(e, false)
-			}
-		}
+// definitionSpans are the blocks, and pairs of blocks, the scan scores in
+// a definition, read by the scan itself.
+func definitionSpans(d defCase) []example {
+	sc, rec := recordingScoring()
+	defer sc.done()
+	if d.kind == "instructions" {
+		readText(nil, d.def.(string), true, sc)
+	} else {
+		w := walker{ctx: NewContext(nil), prose: sc}
+		w.walk(d.def)
 	}
-	walk(v, false)
-	return out
+	sc.end()
+	return rec.examples()
 }
 
-// textSpans are the spans the scorer scores in text: each sentence and
-// each pair of neighbouring ones.
-func textSpans(text string) []example {
-	var ws words
+// resultSpans are those of a result.
+func resultSpans(text string) []example {
+	sc, rec := recordingScoring()
+	defer sc.done()
+	readText(nil, text, false, sc)
+	sc.end()
+	return rec.examples()
+}
+
+// recordingScoring is a scoring whose blocks go to a recorder.
+func recordingScoring() (*scoring, *recorder) {
+	sc, rec := newScoring(), &recorder{}
+	sc.sink = rec
+	return sc, rec
+}
+
+// recorder keeps the features of each block a blocker reads.
+type recorder struct {
+	blocks [][]uint32
+	cur    []uint32
+}
+
+func (r *recorder) piece(_ *words, _, _ int, feats []uint32) { r.cur = append(r.cur, feats...) }
+func (r *recorder) endBlock() {
+	r.blocks = append(r.blocks, r.cur)
+	r.cur = nil
+}
+
+// examples are the blocks and pairs of neighbouring blocks.
+func (r *recorder) examples() []example {
 	var out []example
-	for at := 0; at < len(text); {
-		end, _ := cutPiece(text, at, readPiece)
-		ws.read(text[at:end])
-		var sentences [][]uint32
-		var chunks []sentenceSum
-		for i := range ws.list {
-			if startsChunk(&ws, i, chunks) {
-				chunks = append(chunks, sentenceSum{from: i})
-				sentences = append(sentences, nil)
-			}
-			features(&ws, i, func(b uint32) {
-				if !slices.Contains(sentences[len(sentences)-1], b) { // a feature counts once in a piece
-					sentences[len(sentences)-1] = append(sentences[len(sentences)-1], b)
-				}
-			})
+	for k, b := range r.blocks {
+		out = append(out, example{feats: b})
+		if k > 0 {
+			out = append(out, example{feats: slices.Concat(r.blocks[k-1], b)})
 		}
-		for k, s := range sentences {
-			out = append(out, example{feats: s})
-			if k > 0 {
-				out = append(out, example{feats: slices.Concat(sentences[k-1], s)})
-			}
-		}
-		at = end
 	}
 	return out
 }
@@ -173,7 +167,27 @@ func train(c *corpus) *scorer {
 	s := quantise(fit(cases))
 	s.defShow, s.defWithhold = thresholds(cases, unseen, false)
 	s.resShow, s.resWithhold = thresholds(cases, unseen, true)
+	s.defClear, s.resClear = clearBelow(cases, unseen, false), clearBelow(cases, unseen, true)
 	return s
+}
+
+// clearQuantile is the share of attacks of the training split, scored
+// unseen, that score below the score under which a text is cleared.
+const clearQuantile = 0.02
+
+// clearBelow is the score under which a text of the kind is cleared.
+func clearBelow(cases []trainCase, unseen []float64, results bool) float32 {
+	var scores []float64
+	for i, tc := range cases {
+		if tc.positive && tc.result == results && len(tc.spans) > 0 {
+			scores = append(scores, unseen[i])
+		}
+	}
+	if len(scores) == 0 {
+		return float32(math.Inf(-1))
+	}
+	sort.Float64s(scores)
+	return float32(scores[int(clearQuantile*float64(len(scores)))])
 }
 
 // topScore is the highest score of the spans.
@@ -194,6 +208,8 @@ func (s *scorer) topScore(spans []example) float64 {
 // span of an honest case is a negative. A poisoned case counts once: in
 // the first epochs through all its spans, then through the span the
 // model scores highest (multiple-instance learning).
+var hpNeg, hpL2, hpRate, hpDecay, hpEpochs = 10.0, 1e-6, 0.2, 1.0, 12
+
 func fit(cases []trainCase) ([]float64, float64) {
 	w := make([]float64, 1<<scorerBits)
 	bias := 0.0
@@ -212,8 +228,8 @@ func fit(cases []trainCase) ([]float64, float64) {
 			negatives += float64(len(tc.spans))
 		}
 	}
-	negWeight := 3 * positives / max(negatives, 1) // honest spans weigh three times the attacks in all
-	const epochs, warm, l2 = 12, 2, 1e-6
+	negWeight := hpNeg * positives / max(negatives, 1) // honest spans weigh three times the attacks in all
+	epochs, warm, l2 := hpEpochs, 2, hpL2
 	order := make([]int, len(cases))
 	for i := range order {
 		order[i] = i
@@ -227,7 +243,7 @@ func fit(cases []trainCase) ([]float64, float64) {
 			j := int(rng % uint64(i+1))
 			order[i], order[j] = order[j], order[i]
 		}
-		rate := 0.2 / (1 + float64(epoch))
+		rate := hpRate / (1 + hpDecay*float64(epoch))
 		step := func(e example, label, weight float64) {
 			p := 1 / (1 + math.Exp(-score(e)))
 			g := (p - label) * weight * rate
@@ -284,8 +300,8 @@ func quantise(w []float64, bias float64) *scorer {
 // Quantiles of the honest training cases' scores at which the scorer
 // shows a span (Low) and withholds it (Medium).
 const (
-	defShowQuantile, defWithholdQuantile = 0.98, 0.9995
-	resShowQuantile, resWithholdQuantile = 0.97, 0.995
+	defShowQuantile, defWithholdQuantile = 0.98, 0.999
+	resShowQuantile, resWithholdQuantile = 0.97, 0.99
 )
 
 // A scorer that has seen too little honest text of a kind says nothing of
@@ -332,7 +348,7 @@ func withholdQuantile(results bool) float64 {
 func TestScorerFileRoundTrips(t *testing.T) {
 	s := quantise([]float64{1, -2, 0.5}, 0.25)
 	s.weights = append(s.weights, make([]int8, 1<<scorerBits-len(s.weights))...)
-	s.defShow, s.defWithhold, s.resShow, s.resWithhold = 1, 2, 3, 4
+	s.defShow, s.defWithhold, s.defClear, s.resShow, s.resWithhold, s.resClear = 1, 2, -1, 3, 4, -2
 	back, err := loadScorer(s.marshal())
 	if err != nil || !bytes.Equal(back.marshal(), s.marshal()) {
 		t.Fatalf("round trip: %v", err)

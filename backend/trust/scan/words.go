@@ -76,6 +76,28 @@ func (w *words) readWord(text string, i int, sentence int32) int {
 	start := i
 	var latin, lookalike, letters, digits int
 	for i < len(text) {
+		// ASCII letters and digits first: most text is made of them.
+		if c := text[i]; c < utf8.RuneSelf && c != '\'' {
+			switch {
+			case c >= 'a' && c <= 'z':
+				latin++
+				letters++
+			case c >= 'A' && c <= 'Z':
+				if i > start && text[i-1] >= 'a' && text[i-1] <= 'z' {
+					goto done // a capital after a small letter starts a new word of a name (systemPrompt)
+				}
+				latin++
+				letters++
+				c += 'a' - 'A'
+			case c >= '0' && c <= '9':
+				digits++
+			default:
+				goto done
+			}
+			w.norm = append(w.norm, c)
+			i++
+			continue
+		}
 		r, size := rune(text[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(text[i:])
@@ -116,6 +138,7 @@ func (w *words) readWord(text string, i int, sentence int32) int {
 		w.norm = utf8.AppendRune(w.norm, unicode.ToLower(r))
 		i += size
 	}
+done:
 	if len(w.norm) == from {
 		return max(i, start+1)
 	}
