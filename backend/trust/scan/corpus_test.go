@@ -18,8 +18,8 @@ import (
 // the commit says so.
 const (
 	minDefinitionDetection = 0.53
-	minResultDetection     = 0.48
-	maxHonestDefinitions   = 0.005
+	minResultDetection     = 0.55
+	maxHonestDefinitions   = 0.004
 	maxHonestResults       = 0.035
 )
 

@@ -20,11 +20,11 @@ const aiWords = `[ai|assistant|assistants|agent|agents|llm|llms|chatbot|ai assis
 var injectionRules = []phraseRule{
 	// Letters to the model, or from "the user".
 	{"addressed-letter", High, addressed, `[dear|attention|hey|hello|hi|greetings|message for|note to|message to|memo to|letter to|instructions for|notice to|reminder for|reminder to] ~2 ` + aiWords},
-	{"addressed-letter", Medium, addressed, `[if|when] you are ~2 [an|a] ~2 ` + aiWords},
+	{"addressed-letter", Medium, addressed, `[if|when] you are [an|a] ~2 ` + aiWords},
 	{"addressed-letter", High, addressed, aiWords + ` ~2 [reading|processing|summarizing|summarising|parsing|browsing|viewing|handling] ~2 [this|these|the following]`},
 	{"addressed-letter", High, addressed, `[i am|im|this is|it is|its] ~1 your ~1 [user|owner|admin|administrator|operator|developer|creator|principal|boss]`},
 	{"addressed-letter", High, addressed, `[the user|your user|your owner|the owner|your principal|your operator] ~2 [wants|asked|asks|needs|requests|requested|authorized|authorised|instructed|requires|approved|has approved|would like] ~1 you to`},
-	{"addressed-letter", High, addressed, `[message|note|instruction*|request] from ~1 [the user|your user|the owner|your owner|the administrator|your administrator|the developer|anthropic|openai]`},
+	{"addressed-letter", High, addressed, `[message|note|instruction*] from ~1 [the user|your user|the owner|your owner|the administrator|your administrator|the developer|anthropic|openai]`},
 
 	// Overrides.
 	{"override", High, override, `[disregard|ignore|forget|discard|skip] ~3 [everything|anything|all|whatever] ~3 [above|before|previous|prior|earlier|else|so far|until now|you were told|you were asked|you have been told]`},
@@ -39,11 +39,11 @@ var injectionRules = []phraseRule{
 
 	// Tasks planted for the model.
 	{"task-list", High, planted, `[next steps|next step|tasks|task|todo|to do|to dos|todos|action items|action item|checklist|instructions|actions|steps|assignment|pending actions] ~1 for ~2 [the|you|this|any|our] ~1 ` + aiWords},
-	{"task-list", High, planted, aiWords + ` ~2 [tasks|todo|to do|action items|checklist|instructions|steps]`},
-	{"task-list", Medium, planted, `[action required|todo|to do|required action|mandatory action|required step|next step|next steps] ~6 [send*|forward*|email*|upload*|post*|delete*|transfer*|share*|export*|disable*|grant*|wire*|pay*|reset*|remov*|add the key|add key|invite*|make public|publish*]`},
+	{"task-list", High, planted, `[your|the|for|to] ~1 ` + aiWords + ` ~1 [tasks|todo|to do|action items|checklist|instructions|steps]`},
+	{"task-list", Medium, planted, `[action required|todo|to do|required action|mandatory action|required step|next step|next steps] ~2 [send*|forward*|email*|upload*|post*|delete*|transfer*|share*|export*|disable*|grant*|wire*|pay*|reset*|remov*|add the key|add key|invite*|make public|publish*]`},
 
 	// Tool use and actions nobody asked for.
-	{"tool-hijack", Medium, toolUse, `[delete|remove|wipe|drop|erase|transfer|wire|merge|approve|grant|revoke|disable|rotate|publish|deploy|push|forward|share|invite] ~8 [immediately|now|right away|at once|without asking|without confirmation|without confirming|automatically|silently|before replying|before responding|before answering|before you answer|before you reply]`},
+	{"tool-hijack", Medium, toolUse, `[delete|remove|wipe|drop|erase|transfer|wire|merge|approve|grant|revoke|disable|rotate|publish|deploy|push|forward|share|invite] ~8 [immediately|right away|at once|without asking|without confirmation|without confirming|silently|before replying|before responding|before answering|before you answer|before you reply]`},
 	{"tool-hijack", Medium, toolUse, `[without|no need] ~2 [asking|confirming|checking|confirmation|approval|permission] ~2 [me|the user|again|first|anyone]`},
 
 	// Sending data out, said in a result.

@@ -45,6 +45,12 @@ func readText(out []Finding, text string, inDefinition bool, sc *scoring) []Find
 			if negatable[rule.id] && negated(ws, m.start) {
 				continue // "do NOT read any .env file" is no request for it
 			}
+			if rule.id == "sensitive-file" && publicKey(ws, m.end) {
+				continue // id_ed25519.pub is there to be handed out
+			}
+			if !inDefinition && oneName(text[from:to]) {
+				continue // workers_ai_list_tasks, copilot-instructions.md: a name, not a sentence
+			}
 			f := finding(rule.id, rule.severity, text, from, to, rule.reason)
 			f.Detail = "phrase rule " + rule.id + ": " + rule.pattern
 			out = append(out, f)
@@ -178,6 +184,28 @@ func init() {
 func negated(ws *words, i int) bool {
 	for j := i - 1; j >= 0 && j >= i-3 && ws.list[j].sentence == ws.list[i].sentence; j-- {
 		if negations[ws.list[j].hash] {
+			return true
+		}
+	}
+	return false
+}
+
+// oneName reports whether s is one ASCII name: no space, nothing another
+// script writes without spaces.
+func oneName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// publicKey reports whether a key's name ending at word i is followed,
+// within its next three words, by ".pub": the public half.
+func publicKey(ws *words, i int) bool {
+	for j := i + 1; j < len(ws.list) && j <= i+3 && ws.list[j].sentence == ws.list[i].sentence; j++ {
+		if ws.list[j].dotted && string(ws.text(j)) == "pub" {
 			return true
 		}
 	}

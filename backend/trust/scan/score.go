@@ -123,13 +123,18 @@ func (b *blocker) read(ws *words, first int) {
 			b.endPiece(ws, pieceFrom, i)
 			pieceFrom = i
 		}
-		// The word, the pair it ends, and the stem of a long word.
+		// The word, the pair it ends, and the stems of a long word (its
+		// first four and five letters: inflections and compounds share
+		// them).
 		b.add(bucketOf(w.hash))
 		if i > 0 && ws.list[i-1].sentence == w.sentence {
 			b.add(bucketOf(mix(ws.list[i-1].hash, w.hash)))
 		}
 		if w.to-w.from >= 7 {
 			b.add(bucketOf(fnv(ws.norm[w.from:w.from+5]) ^ 0x5bd1e995))
+		}
+		if w.to-w.from >= 5 {
+			b.add(bucketOf(fnv(ws.norm[w.from:w.from+4]) ^ 0x1234567))
 		}
 	}
 	if pieceFrom < len(ws.list) {
