@@ -19,6 +19,7 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/catalog"
 	"github.com/bulkhead-dev/bulkhead/backend/policy"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
+	"github.com/bulkhead-dev/bulkhead/backend/trust/judge"
 	"github.com/bulkhead-dev/bulkhead/backend/trust/scan"
 )
 
@@ -46,6 +47,9 @@ type Options struct {
 	// Secrets are the values of the secrets configured for any server,
 	// looked for in every result.
 	Secrets *scan.Secrets
+	// Judge, if set, is asked about what the scanner shows without
+	// withholding, in definitions and results (see scan.Judged).
+	Judge *judge.Judge
 	// Gate decides every tool call by policy, holding those that ask for a
 	// person; nil allows every call (for embedding without policy).
 	Gate *policy.Gate
@@ -86,8 +90,11 @@ type Gateway struct {
 	downs  []*downstream
 	byName map[string]*downstream
 	log    *slog.Logger
-	ctx    context.Context // ends at Close
-	cancel context.CancelFunc
+	// judging is what the judge needs to judge a result: the secrets to
+	// keep from it.
+	judging *scan.Context
+	ctx     context.Context // ends at Close
+	cancel  context.CancelFunc
 
 	mu        sync.Mutex
 	owners    map[string]*downstream // resource URI or template -> server
@@ -136,6 +143,7 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 		owners: map[string]*downstream{}, subs: map[*downstream]map[string]int{},
 		levels: map[*mcp.ServerSession]mcp.LoggingLevel{}, inflight: map[*downstream]map[*mcp.ServerSession]int{},
 		progress: map[string]progressRoute{},
+		judging:  scan.NewContext(nil).WithSecrets(opts.Secrets).WithJudge(opts.Judge),
 	}
 	for _, b := range backends {
 		if _, dup := g.byName[b.Name()]; dup {

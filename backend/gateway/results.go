@@ -73,7 +73,14 @@ func (g *Gateway) screenNotice(d *downstream, subject string, slots []textSlot) 
 func (g *Gateway) findingsIn(slots []textSlot) (perSlot [][]scan.Finding, all []scan.Finding) {
 	perSlot = make([][]scan.Finding, len(slots))
 	for i, s := range slots {
-		for _, f := range scan.Output(s.text, g.opts.Secrets) {
+		fs := scan.Output(s.text, g.opts.Secrets)
+		if g.opts.Judge != nil {
+			fs = scan.Judged(g.ctx, g.judging, "a tool's result", s.text, fs)
+		}
+		for _, f := range fs {
+			if f.Rule == "judge" && f.Severity < scan.Medium {
+				g.log.Warn("the judge gave no verdict on a result", "reason", f.Reason)
+			}
 			if f.Severity >= scan.Medium {
 				perSlot[i] = append(perSlot[i], f)
 			}

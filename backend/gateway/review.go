@@ -166,7 +166,7 @@ func (g *Gateway) otherTools(d *downstream) *scan.Context {
 	}
 	// No finding shows a configured secret; a server may speak of its own
 	// tools; a copy of another's is found by its description.
-	return scan.NewContext(others).WithSecrets(g.opts.Secrets).WithSiblings(own).WithDescriptions(descriptions)
+	return scan.NewContext(others).WithSecrets(g.opts.Secrets).WithSiblings(own).WithDescriptions(descriptions).WithJudge(g.opts.Judge)
 }
 
 // watchApprovals re-reviews every server's last snapshot when pins or

@@ -1,6 +1,7 @@
 package trust
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -34,7 +35,7 @@ func BenchmarkPinAndScanToolsList(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if fs := scanDefinition(store.KindTool, f.decoded, others); len(fs) != 0 {
+			if fs := scanDefinition(context.Background(), store.KindTool, f, others); scan.Blocks(fs) {
 				b.Fatal(fs)
 			}
 		}

@@ -73,7 +73,7 @@ func ReviewDefinitions(ctx context.Context, st *store.Store, server string, defs
 		if err != nil {
 			return nil, fmt.Errorf("server %q: %s %s: %w", server, d.Kind, d.Name, err)
 		}
-		v := Verdict{Definition: d, Hash: f.hash, Canonical: string(f.json), Findings: scanDefinition(d.Kind, f.decoded, others)}
+		v := Verdict{Definition: d, Hash: f.hash, Canonical: string(f.json), Findings: scanDefinition(ctx, d.Kind, f, others)}
 		key := [2]string{d.Kind, d.Name}
 		p, ok := pinned[key]
 		if up, same := respell(p, f); same {
@@ -179,22 +179,23 @@ func reviewedMarker(server string, covered map[string]bool) (store.DefinitionPin
 		Scheme: schemeOrdered, ApprovedBy: FirstUse}, changed
 }
 
-// scanDefinition scans what a model would read of a definition.
-func scanDefinition(kind string, decoded any, others *scan.Context) []scan.Finding {
-	if text, ok := decoded.(string); ok && kind == store.KindInstructions {
-		return scan.Text("instructions", text, others)
+// scanDefinition scans what a model would read of a definition, with the
+// judge's opinion where others has a judge (see scan.Judged).
+func scanDefinition(ctx context.Context, kind string, f canonicalForm, others *scan.Context) []scan.Finding {
+	if text, ok := f.decoded.(string); ok && kind == store.KindInstructions {
+		return scan.Judged(ctx, others, "a tool server's instructions", text, scan.Text("instructions", text, others))
 	}
-	return scan.Definition(decoded, others)
+	return scan.Judged(ctx, others, "a tool server's "+kind+" definition, as JSON", string(f.json), scan.Definition(f.decoded, others))
 }
 
 // ScanDefinition scans one definition as a review would, without looking
 // at or changing any pin.
-func ScanDefinition(d Definition, others *scan.Context) ([]scan.Finding, error) {
+func ScanDefinition(ctx context.Context, d Definition, others *scan.Context) ([]scan.Finding, error) {
 	f, err := canonicalize(d.Value, definition)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", d.Kind, d.Name, err)
 	}
-	return scanDefinition(d.Kind, f.decoded, others), nil
+	return scanDefinition(ctx, d.Kind, f, others), nil
 }
 
 // respell carries a pin made under schemeSortedArrays over to the current

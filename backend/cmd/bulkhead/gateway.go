@@ -29,6 +29,7 @@ type gatewayFlags struct {
 	separator   string
 	callTimeout time.Duration
 	pull        string
+	judge       judgeFlags
 }
 
 func newGatewayCommand(a *app) *cobra.Command {
@@ -56,6 +57,7 @@ pages (an Origin header) and for other host names are refused.`,
 	fl.StringVar(&f.separator, "separator", "__", "joins server and tool names")
 	fl.DurationVar(&f.callTimeout, "call-timeout", 10*time.Minute, "longest a forwarded request may take")
 	fl.StringVar(&f.pull, "pull", f.pull, "when to pull images: missing, always or never")
+	f.judge.add(cmd)
 	return cmd
 }
 
@@ -143,6 +145,10 @@ func serveStdio(ctx context.Context, a *app, g *gateway.Gateway) error {
 // stopped wait for a person to start them) with the policy gate, after
 // removing what an earlier run left behind.
 func openGateway(ctx context.Context, a *app, servers, stopped []string, f gatewayFlags) (*gateway.Gateway, *policy.Gate, error) {
+	judge, err := f.judge.open()
+	if err != nil {
+		return nil, nil, err
+	}
 	st, err := a.store(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -183,7 +189,7 @@ func openGateway(ctx context.Context, a *app, servers, stopped []string, f gatew
 	}
 	g, err := gateway.New(backends, gateway.Options{
 		Separator: f.separator, Eager: f.eager, Stopped: stopped, CallTimeout: f.callTimeout, Version: version,
-		Store: st, Secrets: scan.NewSecrets(known...),
+		Store: st, Secrets: scan.NewSecrets(known...), Judge: judge,
 		Gate: gate, Settings: settings, Verified: verified, Instance: instance,
 		ResultPolicy: func(server string) catalog.ResultPolicy { return policies[server] },
 		Logger:       slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),

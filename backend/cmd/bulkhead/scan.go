@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -17,6 +18,7 @@ import (
 func newScanCommand(a *app) *cobra.Command {
 	pull := string(sandbox.PullMissing)
 	explain := false
+	var judged judgeFlags
 	cmd := &cobra.Command{
 		Use:   "scan [NAME...]",
 		Short: "Start catalog servers without their grants, list what they offer and scan it",
@@ -28,6 +30,10 @@ ids; nothing is pinned or approved. The exit status is 1 when something
 would be withheld or a server could not be scanned.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			policy, err := pullPolicy(pull)
+			if err != nil {
+				return err
+			}
+			j, err := judged.open()
 			if err != nil {
 				return err
 			}
@@ -73,7 +79,7 @@ would be withheld or a server could not be scanned.`,
 					}
 					others[t], theirs[t] = s, descriptions[t]
 				}
-				n, err := printScan(a, e, defs, scan.NewContext(others).WithSiblings(own).WithDescriptions(theirs), explain)
+				n, err := printScan(cmd.Context(), a, e, defs, scan.NewContext(others).WithSiblings(own).WithDescriptions(theirs).WithJudge(j), explain)
 				if err != nil {
 					return err
 				}
@@ -88,6 +94,7 @@ would be withheld or a server could not be scanned.`,
 	}
 	cmd.Flags().StringVar(&pull, "pull", pull, "when to pull images: missing, always or never")
 	cmd.Flags().BoolVar(&explain, "explain", false, "show, for each finding, the rule or learned score and the exact span that caused it")
+	judged.add(cmd)
 	return cmd
 }
 
@@ -121,7 +128,7 @@ func scanTargets(a *app, names []string) ([]catalog.Entry, error) {
 
 // printScan prints one server's findings and returns how many of its
 // definitions would be withheld.
-func printScan(a *app, e catalog.Entry, defs []trust.Definition, others *scan.Context, explain bool) (int, error) {
+func printScan(ctx context.Context, a *app, e catalog.Entry, defs []trust.Definition, others *scan.Context, explain bool) (int, error) {
 	fmt.Fprintf(a.stdout, "%s (%s, %s): %d definition(s)\n", e.Name, e.Image, e.Source, len(defs))
 	if found := trust.Lookalikes(e, catalog.Builtin()); len(found) > 0 {
 		for _, l := range found {
@@ -131,7 +138,7 @@ func printScan(a *app, e catalog.Entry, defs []trust.Definition, others *scan.Co
 	}
 	withheld := 0
 	for _, d := range defs {
-		findings, err := trust.ScanDefinition(d, others)
+		findings, err := trust.ScanDefinition(ctx, d, others)
 		if err != nil {
 			return 0, fmt.Errorf("server %q: %w", e.Name, err)
 		}

@@ -58,6 +58,7 @@ another container to share.`,
 	fl.StringVar(&f.socket, "socket", "", "serve on this unix socket instead")
 	fl.StringVar(&f.gatewaySocket, "gateway-socket", "", "also serve the gateway alone on this unix socket, with its token beside it, for `bulkhead bridge`")
 	fl.StringVar(&f.gw.pull, "pull", f.gw.pull, "when to pull images: missing, always or never")
+	f.gw.judge.add(cmd)
 	return cmd
 }
 

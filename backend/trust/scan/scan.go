@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/bulkhead-dev/bulkhead/backend/trust/judge"
 )
 
 // Severity orders findings; Medium and above withhold a definition.
@@ -105,6 +107,7 @@ type Context struct {
 	// cores of their names (see impersonation.go).
 	descriptions map[string]string
 	cores        map[string][]string
+	judge        *judge.Judge // a second opinion, see Judged; nil: none
 }
 
 // NewContext prepares the other servers' tools (name -> server) once for
