@@ -26,13 +26,12 @@ type phraseRule struct {
 	pattern  string
 }
 
-// phraseStep is one word of a compiled phrase: the words it accepts are in the
-// phrase set's tables; gap is how many other words may come before it.
+// phraseStep is one choice of a compiled phrase: the alternatives it
+// accepts are in the phrase set's tables; gap is how many other words may
+// come before it.
 type phraseStep struct{ gap int }
 
-// phrase is one flat sequence of steps. A rule whose choices hold
-// alternatives of several words compiles into one phrase per combination
-// of their lengths.
+// phrase is one rule's sequence of steps.
 type phrase struct {
 	rule  int // index in phraseSet.rules
 	steps []phraseStep
@@ -40,18 +39,20 @@ type phrase struct {
 }
 
 // phraseSet is the compiled rules of one scan: each word looks up once
-// the steps it can be.
+// the steps it can end.
 type phraseSet struct {
 	rules   []phraseRule
 	phrases []phrase
 	// Words are looked up by their hash: exact words, stems (a word
-	// starting with the stem is it) and words right after a dot. A bloom
-	// filter over each table turns away nearly every word of an honest
-	// text before any map is read.
+	// starting with the stem is it) and words right after a dot. An
+	// alternative of several words is found by its last word, the words
+	// before it checked then. A bloom filter over each table turns away
+	// nearly every word of an honest text before any map is read.
 	exact, stems, dotted map[uint64][]stepRef
 	bloom                [3][1024]uint64
 	stemLen              [32]bool // lengths of stems
 	steps                int
+	leads                [][]pattWord // the words before the last of each alternative of several
 }
 
 const (
@@ -65,9 +66,14 @@ func (s *phraseSet) mayHave(table int, h uint64) bool {
 	return s.bloom[table][b>>6]&(1<<(b&63)) != 0
 }
 
+// stepRef is an alternative a word can end: of which step of which
+// phrase, the step's number in the set and its gap (read first when
+// matching), and, for an alternative of several words, their number and
+// lead, the index of the words before its last in phraseSet.leads.
 type stepRef struct {
 	phrase, step int32
-	at, gap      int32 // the step's number in the set and its gap, read first when matching
+	at, gap      int32
+	words, lead  int32
 }
 
 // alternative is one alternative of a choice: its words, each exact, a
@@ -77,6 +83,7 @@ type alternative []pattWord
 type pattWord struct {
 	text         string
 	stem, dotted bool
+	hash         uint64 // of text
 }
 
 func compilePhrases(rules []phraseRule) *phraseSet {
@@ -86,66 +93,27 @@ func compilePhrases(rules []phraseRule) *phraseSet {
 		if err != nil {
 			panic(fmt.Sprintf("scan: phrase rule %s %q: %v", r.id, r.pattern, err))
 		}
-		s.expand(ri, choices, gaps, 0, nil, nil)
+		p := phrase{rule: ri, first: s.steps}
+		pi := int32(len(s.phrases))
+		for c, choice := range choices {
+			si := int32(len(p.steps))
+			p.steps = append(p.steps, phraseStep{gap: gaps[c]})
+			for _, alt := range choice {
+				ref := stepRef{phrase: pi, step: si, at: int32(p.first) + si, gap: int32(gaps[c]), words: int32(len(alt)), lead: -1}
+				if len(alt) > 1 {
+					ref.lead = int32(len(s.leads))
+					s.leads = append(s.leads, alt[:len(alt)-1])
+				}
+				s.index(alt[len(alt)-1], ref)
+			}
+		}
+		s.steps += len(p.steps)
+		s.phrases = append(s.phrases, p)
 	}
 	return s
 }
 
-// expand adds a phrase for every combination of alternatives of different
-// lengths; alternatives of one word share their steps.
-func (s *phraseSet) expand(rule int, choices [][]alternative, gaps []int, at int, picked []alternative, single []bool) {
-	if at == len(choices) {
-		s.add(rule, choices, gaps, picked, single)
-		return
-	}
-	var ones []alternative
-	for _, a := range choices[at] {
-		if len(a) == 1 {
-			ones = append(ones, a)
-			continue
-		}
-		s.expand(rule, choices, gaps, at+1, append(picked, a), append(single, false))
-	}
-	if len(ones) > 0 {
-		// One step standing for all single-word alternatives: picked holds
-		// a marker alternative, resolved in add.
-		s.expand(rule, choices, gaps, at+1, append(picked, nil), append(single, true))
-	}
-}
-
-func (s *phraseSet) add(rule int, choices [][]alternative, gaps []int, picked []alternative, single []bool) {
-	p := phrase{rule: rule, first: s.steps}
-	pi := int32(len(s.phrases))
-	for c, alt := range picked {
-		if single[c] {
-			si := int32(len(p.steps))
-			p.steps = append(p.steps, phraseStep{gap: gaps[c]})
-			for _, a := range choices[c] {
-				if len(a) == 1 {
-					s.index(a[0], stepRef{pi, si, int32(p.first) + si, int32(gaps[c])})
-				}
-			}
-			continue
-		}
-		for k, w := range alt {
-			si := int32(len(p.steps))
-			gap := 0
-			if k == 0 {
-				gap = gaps[c]
-			}
-			p.steps = append(p.steps, phraseStep{gap: gap})
-			s.index(w, stepRef{pi, si, int32(p.first) + si, int32(gap)})
-		}
-	}
-	if len(s.phrases) > 4096 {
-		panic("scan: phrase rules expand into too many phrases")
-	}
-	s.steps += len(p.steps)
-	s.phrases = append(s.phrases, p)
-}
-
 func (s *phraseSet) index(w pattWord, ref stepRef) {
-	h := fnv([]byte(w.text))
 	table, m := bloomExact, s.exact
 	switch {
 	case w.stem:
@@ -154,9 +122,24 @@ func (s *phraseSet) index(w pattWord, ref stepRef) {
 	case w.dotted:
 		table, m = bloomDotted, s.dotted
 	}
-	m[h] = append(m[h], ref)
-	b := h & 0xffff
+	m[w.hash] = append(m[w.hash], ref)
+	b := w.hash & 0xffff
 	s.bloom[table][b>>6] |= 1 << (b & 63)
+}
+
+// leadsTo reports whether the words before word i are those of lead,
+// adjacent and in i's sentence.
+func leadsTo(ws *words, i int, lead []pattWord) bool {
+	if i < len(lead) {
+		return false
+	}
+	for k, w := range lead {
+		x := ws.list[i-len(lead)+k]
+		if x.sentence != ws.list[i].sentence || x.hash != w.hash || w.dotted && !x.dotted {
+			return false
+		}
+	}
+	return true
 }
 
 // parsePhrase reads a pattern into its choices and the gap before each.
@@ -211,7 +194,7 @@ func parseAlternative(a string, w *words) (alternative, error) {
 	}
 	var alt alternative
 	for i, x := range w.list {
-		alt = append(alt, pattWord{text: string(w.text(i)), dotted: x.dotted})
+		alt = append(alt, pattWord{text: string(w.text(i)), dotted: x.dotted, hash: x.hash})
 	}
 	alt[0].dotted = dotted
 	alt[len(alt)-1].stem = stem
@@ -250,12 +233,18 @@ func (s *phraseSet) find(ws *words, st *phraseState, out []match) []match {
 		for k := len(refs) - 1; k >= 0; k-- {
 			r := &refs[k]
 			at := r.at
-			begin := int32(i)
+			first := int32(i) - r.words + 1 // the alternative's first word
 			if r.step > 0 {
 				last := st.last[at-1]
-				if int32(i)-last-1 > r.gap || last == int32(i) || ws.list[st.start[at-1]].sentence != ws.list[i].sentence {
+				if first-last-1 > r.gap || first <= last || ws.list[st.start[at-1]].sentence != ws.list[i].sentence {
 					continue
 				}
+			}
+			if r.lead >= 0 && !leadsTo(ws, i, s.leads[r.lead]) {
+				continue
+			}
+			begin := first
+			if r.step > 0 {
 				begin = st.start[at-1]
 			}
 			if p := &s.phrases[r.phrase]; int(r.step) == len(p.steps)-1 {
