@@ -76,18 +76,91 @@ func matchRules(out []Finding, text string, m marks, set ruleSet) []Finding {
 			continue
 		}
 		r := &patternRules[i]
-		for _, s := range r.re.FindAllStringIndex(text, -1) {
-			if r.id == "secret" {
-				if placeholder(text[s[0]:s[1]]) {
-					continue
+		for _, w := range windows(text, r) {
+			for _, s := range r.re.FindAllStringIndex(text[w[0]:w[1]], -1) {
+				from, to := w[0]+s[0], w[0]+s[1]
+				if r.id == "secret" {
+					if placeholder(text[from:to]) {
+						continue
+					}
+					out = append(out, secretFinding(from, to, r.reason))
+				} else {
+					out = append(out, finding(r.id, r.severity, text, from, to, r.reason))
 				}
-				out = append(out, secretFinding(s[0], s[1], r.reason))
-			} else {
-				out = append(out, finding(r.id, r.severity, text, s[0], s[1], r.reason))
 			}
 		}
 	}
 	return out
+}
+
+// windows are the parts of text a rule's expression reads: around each
+// of its anchors, from a little before (a secret starts at its anchor; a
+// markup rule's match may start a few bytes before, at the tag) to as far
+// as a match reaches, joined where they meet. A text that names the
+// anchors everywhere then costs each expression a bounded read per
+// anchor, not the whole text per rule.
+func windows(text string, r *patternRule) [][2]int {
+	back, ahead := 1, 512 // a token: its anchor, a word boundary before it
+	switch {
+	case r.id != "secret":
+		back, ahead = 256, 4<<10
+	case r.reason == "a private key":
+		ahead = 16 << 10 // PEM, many lines
+	}
+	var out [][2]int
+	add := func(at int) {
+		from, to := max(0, at-back), min(len(text), at+ahead)
+		if n := len(out); n > 0 && from <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], to)
+			return
+		}
+		out = append(out, [2]int{from, to})
+	}
+	var starts []int
+	for _, a := range r.anchors {
+		if !isASCII(a) {
+			return [][2]int{{0, len(text)}} // rare, and not worth a search of its own
+		}
+		foldedAt(text, a, func(i int) { starts = append(starts, i) })
+	}
+	slices.Sort(starts)
+	for _, at := range starts {
+		add(at)
+	}
+	return out
+}
+
+// foldedAt calls fn with every index at which lower-case ASCII needle
+// occurs in s, ignoring ASCII case, in order.
+func foldedAt(s, needle string, fn func(int)) {
+	c, upper := needle[0], needle[0]
+	if c >= 'a' && c <= 'z' {
+		upper = c - 'a' + 'A'
+	}
+	next := func(b byte, from int) int { // the next b at or after from, or len(s)
+		if i := strings.IndexByte(s[from:], b); i >= 0 {
+			return from + i
+		}
+		return len(s)
+	}
+	lo, up := next(c, 0), len(s)
+	if upper != c {
+		up = next(upper, 0)
+	}
+	for {
+		i := min(lo, up)
+		if i+len(needle) > len(s) {
+			return
+		}
+		if hasPrefixFold(s[i:], needle) {
+			fn(i)
+		}
+		if i == lo {
+			lo = next(c, i+1)
+		} else {
+			up = next(upper, i+1)
+		}
+	}
 }
 
 // Byte classes for markAnchors, looked up once per byte.

@@ -1,0 +1,48 @@
+package scan
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// Each rule's expression reads only windows around its anchors; it finds
+// there what it finds reading the whole text, on every text of the
+// corpus and on texts that put a secret at the edges of its window.
+func TestWindowsFindWhatTheWholeTextHolds(t *testing.T) {
+	c := loadCorpusT(t)
+	texts := []string{
+		"x AKIAIOSFODNN7EXAMPLZ y",
+		strings.Repeat("sk-", 300) + "sk-ant-" + strings.Repeat("Qw9", 10),
+		"-----BEGIN RSA PRIVATE KEY-----\n" + strings.Repeat("MIIEpAIBAAKCAQEA75x9q\n", 400) + "-----END RSA PRIVATE KEY-----",
+		"9AKIAIOSFODNN7EXAMPLZ and aws_secret_access_key = " + strings.Repeat("aB3/", 10),
+		`<a href="javascript:steal()">x</a> <img src=x onerror="go()"> <iframe src="https://e.example">`,
+	}
+	for _, r := range c.results {
+		texts = append(texts, r.text)
+	}
+	for _, d := range c.defs {
+		if s, ok := d.def.(string); ok {
+			texts = append(texts, s)
+		} else if m, ok := d.def.(map[string]any); ok {
+			if s, ok := m["description"].(string); ok {
+				texts = append(texts, s)
+			}
+		}
+	}
+	for _, text := range texts {
+		for i := range patternRules {
+			r := &patternRules[i]
+			want := r.re.FindAllStringIndex(text, -1)
+			var got [][]int
+			for _, w := range windows(text, r) {
+				for _, s := range r.re.FindAllStringIndex(text[w[0]:w[1]], -1) {
+					got = append(got, []int{w[0] + s[0], w[0] + s[1]})
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("rule %q on %.80q: windows find %v, the whole text %v", r.reason, text, got, want)
+			}
+		}
+	}
+}
