@@ -169,10 +169,14 @@ func foldWord(b []byte, lookalikes, digits bool) int {
 			r, size = utf8.DecodeRune(b[i:])
 		}
 		i += size
-		if l, ok := latinLookalike[r]; ok && lookalikes {
-			r = l
-		} else if r >= '0' && r <= '9' && digits && leet[r-'0'] != 0 {
-			r = rune(leet[r-'0'])
+		if r >= '0' && r <= '9' {
+			if digits && leet[r-'0'] != 0 {
+				r = rune(leet[r-'0'])
+			}
+		} else if r >= utf8.RuneSelf && lookalikes {
+			if l, ok := latinLookalike[r]; ok {
+				r = l
+			}
 		}
 		n += utf8.EncodeRune(b[n:], r)
 	}
