@@ -103,6 +103,7 @@ type blocker struct {
 	seen       featureSet
 	feats      []uint32 // of the open piece
 	blockWords int      // words in the open block
+	cues       uint16   // the kinds of cue words of the open piece
 	sink       blockSink
 }
 
@@ -123,6 +124,7 @@ func (b *blocker) read(ws *words, first int) {
 			b.endPiece(ws, pieceFrom, i)
 			pieceFrom = i
 		}
+		b.cues |= cues[w.hash]
 		// The word, the pair it ends, and the stems of a long word (its
 		// first four and five letters: inflections and compounds share
 		// them).
@@ -149,6 +151,8 @@ func (b *blocker) add(f uint32) {
 }
 
 func (b *blocker) endPiece(ws *words, from, to int) {
+	cueFeatures(b.cues, b.add)
+	b.cues = 0
 	b.sink.piece(ws, from, to, b.feats)
 	b.feats = b.feats[:0]
 	if b.blockWords += to - from; b.blockWords >= blockWords {
@@ -194,7 +198,7 @@ var scorings = sync.Pool{New: func() any { return new(scoring) }}
 func newScoring() *scoring {
 	s := scorings.Get().(*scoring)
 	s.seen.clear()
-	s.blockWords, s.text, s.offset, s.feats = 0, 0, 0, s.feats[:0]
+	s.blockWords, s.text, s.offset, s.feats, s.cues = 0, 0, 0, s.feats[:0], 0
 	s.cur, s.prev, s.top, s.scored, s.hasPrev = blockSum{}, blockSum{}, blockSum{}, false, false
 	s.sink = s
 	return s
