@@ -17,10 +17,10 @@ import (
 // withheld); where detection was traded for fewer honest tools withheld,
 // the commit says so.
 const (
-	minDefinitionDetection = 0.46
-	minResultDetection     = 0.50
-	maxHonestDefinitions   = 0.004
-	maxHonestResults       = 0.03
+	minDefinitionDetection = 0.48
+	minResultDetection     = 0.52
+	maxHonestDefinitions   = 0.005
+	maxHonestResults       = 0.02
 )
 
 // showSplit names the split whose misses (and honest cases withheld) are
