@@ -236,6 +236,9 @@ func (w *walker) walk(v any) {
 // text scans one string; propertyName marks the name of a schema property
 // rather than its value.
 func (w *walker) text(s string, propertyName bool) {
+	if !propertyName && w.last(0) == "type" && schemaTypes[s] {
+		return // "string", "object": nothing in it to find, in most of a schema's strings
+	}
 	n := len(w.out)
 	m := markAnchors(s)
 	var sc *scoring
@@ -271,6 +274,9 @@ func (w *walker) text(s string, propertyName bool) {
 		}
 	}
 }
+
+// schemaTypes are the values a JSON Schema's type may take.
+var schemaTypes = map[string]bool{"string": true, "number": true, "integer": true, "boolean": true, "object": true, "array": true, "null": true}
 
 // last is the key n steps up from the text ("" for an array element).
 func (w *walker) last(n int) string {
