@@ -40,7 +40,7 @@ var injectionRules = []phraseRule{
 	// Tasks planted for the model.
 	{"task-list", High, planted, `[next steps|next step|tasks|task|todo|to do|to dos|todos|action items|action item|checklist|instructions|actions|steps|assignment|pending actions] ~1 for ~2 [the|you|this|any|our] ~1 ` + aiWords},
 	{"task-list", High, planted, `[your|the|for|to] ~1 ` + aiWords + ` ~1 [tasks|todo|to do|action items|checklist|instructions|steps]`},
-	{"task-list", Medium, planted, `[action required|todo|to do|required action|mandatory action|required step|next step|next steps] ~2 [send*|forward*|email*|upload*|post*|delete*|transfer*|share*|export*|disable*|grant*|wire*|pay*|reset*|remov*|add the key|add key|invite*|make public|publish*]`},
+	{"task-list", Medium, planted, `[action required|todo|to do|required action|mandatory action|required step|next step|next steps] ~1 [send*|forward*|email*|upload*|post*|delete*|transfer*|share*|export*|disable*|grant*|wire*|pay*|reset*|remov*|add the key|add key|invite*|make public|publish*]`},
 
 	// Tool use and actions nobody asked for.
 	{"tool-hijack", Medium, toolUse, `[delete|remove|wipe|drop|erase|transfer|wire|merge|approve|grant|revoke|disable|rotate|publish|deploy|push|forward|share|invite] ~8 [immediately|right away|at once|without asking|without confirmation|without confirming|silently|before replying|before responding|before answering|before you answer|before you reply]`},

@@ -22,7 +22,8 @@ var markupRules = []patternRule{
 	{"active-markup", High, "a link that runs script, or opens a page the server wrote, when followed", []string{"javascript", "vbscript", "data:"},
 		regexp.MustCompile(`(?i)\b(?:java|vb)script(?::\S|&colon;|&#0*58;|&#x0*3a;)|(?:\b(?:href|src|action|formaction)\s*=\s*["']?|\]\(|<)\s*(?:java|vb)script:|\bdata:\s*(?:text/html|application/xhtml\+xml)`)},
 	{"active-markup", Medium, "markup that embeds another page or object, or sends a form, where a client shows the text as HTML", []string{"<"},
-		regexp.MustCompile(`(?i)<(?:iframe|frame|frameset|object|embed|applet|form|base|meta|link)\b`)},
+		// Only with what points it elsewhere: docs name "<form>" and "<iframe>" elements honestly.
+		regexp.MustCompile(`(?i)<(?:iframe|frame|frameset|object|embed|applet|form|base|meta|link)\b[^<>]*?\b(?:src|href|action|data|formaction|http-equiv|srcdoc)\s*=`)},
 }
 
 // IconForwardable reports whether the gateway may pass an icon whose src is

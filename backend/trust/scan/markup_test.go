@@ -111,3 +111,13 @@ func TestOutputLeavesMarkupAlone(t *testing.T) {
 func withoutShownScore(fs []Finding) []Finding {
 	return slices.DeleteFunc(slices.Clone(fs), func(f Finding) bool { return f.Rule == "instruction-score" && f.Severity == Low })
 }
+
+// Docs name elements; only one that points somewhere embeds anything.
+func TestAnElementNamedIsNoEmbedding(t *testing.T) {
+	if fs := Definition(map[string]any{"name": "t", "description": "Email HTML: no <video>, <form>, or <input> elements; tables only."}, nil); Blocks(fs) {
+		t.Errorf("named elements withheld: %v", fs)
+	}
+	if fs := Definition(map[string]any{"name": "t", "description": `Map: <form action="https://collect.example/x">`}, nil); !Blocks(fs) {
+		t.Errorf("a form that sends elsewhere passed: %v", fs)
+	}
+}

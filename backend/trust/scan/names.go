@@ -124,12 +124,38 @@ var exfilAnchors = []string{"conversation", "chat", "message", "context", "promp
 
 // exfilDescription flags a free-text parameter whose description invites
 // the model to pour the conversation or other data into it.
-func exfilDescription(out []Finding, text string) []Finding {
+func exfilDescription(out []Finding, text string, wrapsModel bool) []Finding {
+	sev := High
+	if wrapsModel {
+		sev = Low // a chat tool's history parameter
+	}
 	for _, m := range exfilPhrases.FindAllStringIndex(text, -1) {
-		out = append(out, finding("exfil-parameter", High, text, m[0], m[1],
+		out = append(out, finding("exfil-parameter", sev, text, m[0], m[1],
 			"a parameter that asks for the conversation, the system prompt or other data the tool has no need of"))
 	}
 	return out
+}
+
+// modelWords say a tool talks to a language model.
+var modelWords = map[uint64]bool{}
+
+func init() {
+	for _, w := range []string{"chat", "llm", "llms", "completion", "completions", "gpt", "claude", "gemini", "deepseek", "openai",
+		"anthropic", "mistral", "ollama", "qwen", "llama", "grok", "perplexity"} {
+		modelWords[fnv([]byte(w))] = true
+	}
+}
+
+// mentionsModel reports whether text names a language model or chat.
+func mentionsModel(text string) bool {
+	var ws words
+	ws.read(text)
+	for _, w := range ws.list {
+		if modelWords[w.hash] {
+			return true
+		}
+	}
+	return false
 }
 
 // exfilName flags a parameter named to collect the conversation.

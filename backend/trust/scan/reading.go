@@ -48,6 +48,9 @@ func readText(out []Finding, text string, inDefinition bool, sc *scoring) []Find
 			if rule.id == "sensitive-file" && publicKey(ws, m.end) {
 				continue // id_ed25519.pub is there to be handed out
 			}
+			if rule.id == "concealment" && behaviour[ws.list[m.start+1].hash] {
+				continue // "silently fails to send" tells what happens, asks nothing
+			}
 			if !inDefinition && oneName(text[from:to]) {
 				continue // workers_ai_list_tasks, copilot-instructions.md: a name, not a sentence
 			}
@@ -199,6 +202,16 @@ func oneName(s string) bool {
 		}
 	}
 	return true
+}
+
+// behaviour are words that, after "silently" or "quietly", tell what a
+// tool does on its own rather than ask the model to act unseen.
+var behaviour = map[uint64]bool{}
+
+func init() {
+	for _, w := range []string{"fail", "fails", "failed", "failing", "ignored", "ignores", "ignore", "skipped", "skips", "dropped", "drops", "truncated", "truncates", "returns", "succeeds", "retries", "falls"} {
+		behaviour[fnv([]byte(w))] = true
+	}
 }
 
 // publicKey reports whether a key's name ending at word i is followed,

@@ -192,6 +192,10 @@ type walker struct {
 	prosePaths [][2]int // of each prose text, its path's steps in proseSteps
 	proseSteps []step
 	keys       []string
+	// wrapsModel is set once the tool's name or description says it
+	// talks to a language model: then a parameter for the conversation
+	// is its input, and is shown, not withheld.
+	wrapsModel bool
 }
 
 type step struct {
@@ -263,7 +267,9 @@ func (w *walker) text(s string, propertyName bool) {
 	case propertyName || w.last(0) == "name" && w.last(2) == "arguments":
 		w.out = exfilName(w.out, s)
 	case m.exfil && w.last(0) == "description" && (w.last(2) == "properties" || w.last(2) == "arguments"):
-		w.out = exfilDescription(w.out, s)
+		w.out = exfilDescription(w.out, s, w.wrapsModel)
+	case len(w.path) == 1 && (w.last(0) == "name" || w.last(0) == "description"):
+		w.wrapsModel = w.wrapsModel || mentionsModel(s)
 	}
 	if len(w.out) > n {
 		ownToolsOnly(w.out[n:], s, w.ctx)

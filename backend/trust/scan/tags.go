@@ -53,10 +53,20 @@ func tagAt(text string, i int, inDefinition bool) int {
 	rest := text[i+1:]
 	switch {
 	case strings.HasPrefix(rest, "!--"):
-		if inDefinition {
-			return i + 4
+		// A comment hides what it says where the text is shown as HTML; one
+		// that says nothing (<!-- -->), an Outlook conditional (<!--[if
+		// mso]>) or the marker written as code (`<!--`) hides nothing.
+		if !inDefinition || strings.HasPrefix(rest, "!--[") || i > 0 && text[i-1] == '`' {
+			return 0
 		}
-		return 0
+		body := rest[3:]
+		if j := strings.Index(body, "-->"); j >= 0 {
+			body = body[:j]
+		}
+		if letters(body) < 8 {
+			return 0
+		}
+		return i + 4
 	case strings.HasPrefix(rest, "|"): // <|im_start|>, <|system|>; chat templates in results hold them honestly
 		if !inDefinition {
 			return 0
@@ -104,6 +114,17 @@ func tagAt(text string, i int, inDefinition bool) int {
 		return 0
 	}
 	return i + 1 + k + close + 1
+}
+
+// letters counts the ASCII letters of s, up to 8.
+func letters(s string) int {
+	n := 0
+	for i := 0; i < len(s) && n < 8; i++ {
+		if isLetter(s[i]) {
+			n++
+		}
+	}
+	return n
 }
 
 // instAt is the end of [INST] or [/INST] at text[i] == '[', or 0.
