@@ -24,6 +24,18 @@ var injectionRules = []phraseRule{
 	{"addressed-letter", High, addressed, aiWords + ` ~2 [reading|processing|summarizing|summarising|parsing|browsing|viewing|handling] ~2 [this|these|the following]`},
 	{"addressed-letter", High, addressed, `[i am|im|this is|it is|its] ~1 your ~1 [user|owner|admin|administrator|operator|developer|creator|principal|boss]`},
 	{"addressed-letter", High, addressed, `[the user|your user|your owner|the owner|your principal|your operator] ~2 [wants|asked|asks|needs|requests|requested|authorized|authorised|instructed|requires|approved|has approved|would like] ~1 you to`},
+	// The same letters in other languages: written to the assistant (a
+	// dative, "to the AI assistant"), not naming one, which docs about AI
+	// do in every language.
+	{"addressed-letter", Medium, addressed, `[al|para el|para la|ao|para o|à|au|pour] ~1 [asistente|assistente|lassistant|assistant|agente|lagent] ~2 [ia|de ia|virtual|virtuale|virtuel|numérique|inteligente|intelligente]`},
+	{"addressed-letter", Medium, addressed, `[allassistente|allagente] ~2 [ia|virtuale|intelligente]`},
+	{"addressed-letter", Medium, addressed, `[an|für] [den|die|das] ~1 ki ~1 [assistent*|agent*]`},
+	{"addressed-letter", Medium, addressed, `[для|до] ~1 [ии|ші|ai] ~1 [ассистента|асистента|агента]`},
+	{"addressed-letter", Medium, addressed, `[ассистенту|асистенту]`},
+	{"addressed-letter", Medium, addressed, `[致|给|給] ~4 [助手|代理]`},
+	{"addressed-letter", Medium, addressed, `[アシスタントへ|エージェントへ]`},
+	{"addressed-letter", Medium, addressed, `ai [에이전트는|에이전트에게|어시스턴트는|어시스턴트에게]`},
+	{"addressed-letter", Medium, addressed, `للمساعد الذكي`},
 	{"addressed-letter", High, addressed, `[message|note|instruction*] from ~1 [the user|your user|the owner|your owner|the administrator|your administrator|the developer|anthropic|openai]`},
 
 	// Overrides.
