@@ -123,7 +123,7 @@ func (g *Gateway) screenError(d *downstream, wire *jsonrpc.Error) error {
 	if !g.screenNotice(d, "error message", slots) {
 		out.Message = fmt.Sprintf("server %q answered with an error whose message the gateway withheld: it held text aimed at the model or a secret", d.name)
 	}
-	if _, found := g.findingsIn([]textSlot{{text: string(out.Data)}}); len(found) > 0 {
+	if _, found := g.findingsIn(g.ctx, []textSlot{{text: string(out.Data)}}, false); len(found) > 0 {
 		out.Data = nil // structured: dropped whole, not redacted into something else
 	}
 	return &out

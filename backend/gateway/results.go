@@ -32,7 +32,7 @@ type textSlot struct {
 // server's result policy when a secret or text addressed to the model is
 // found: redact, block, or hold for a person.
 func (g *Gateway) screen(ctx context.Context, d *downstream, subject string, slots []textSlot) error {
-	perSlot, all := g.findingsIn(slots)
+	perSlot, all := g.findingsIn(ctx, slots, true)
 	if len(all) == 0 {
 		return nil
 	}
@@ -55,7 +55,7 @@ func (g *Gateway) screen(ctx context.Context, d *downstream, subject string, slo
 // server's result policy blocks or holds, a notice with findings is left
 // out (false); where it redacts, it is redacted.
 func (g *Gateway) screenNotice(d *downstream, subject string, slots []textSlot) bool {
-	perSlot, all := g.findingsIn(slots)
+	perSlot, all := g.findingsIn(g.ctx, slots, false)
 	if len(all) == 0 {
 		return true
 	}
@@ -69,13 +69,18 @@ func (g *Gateway) screenNotice(d *downstream, subject string, slots []textSlot) 
 	return true
 }
 
-// findingsIn scans each slot, keeping what is worth acting on.
-func (g *Gateway) findingsIn(slots []textSlot) (perSlot [][]scan.Finding, all []scan.Finding) {
+// findingsIn scans each slot, keeping what is worth acting on. Where
+// judge is set (a result, which a request waits on, within its ctx; not a
+// notice), and the gateway has a judge, it is asked about the first few
+// slots the scanner only shows.
+func (g *Gateway) findingsIn(ctx context.Context, slots []textSlot, judge bool) (perSlot [][]scan.Finding, all []scan.Finding) {
 	perSlot = make([][]scan.Finding, len(slots))
+	judged := 0
 	for i, s := range slots {
 		fs := scan.Output(s.text, g.opts.Secrets)
-		if g.opts.Judge != nil {
-			fs = scan.Judged(g.ctx, g.judging, "a tool's result", s.text, fs)
+		if judge && g.opts.Judge != nil && judged < maxJudgedSlots && len(fs) > 0 && !scan.Blocks(fs) {
+			judged++
+			fs = scan.Judged(ctx, g.judging, "a tool's result", s.text, fs)
 		}
 		for _, f := range fs {
 			if f.Rule == "judge" && f.Severity < scan.Medium {
@@ -89,6 +94,9 @@ func (g *Gateway) findingsIn(slots []textSlot) (perSlot [][]scan.Finding, all []
 	}
 	return perSlot, all
 }
+
+// maxJudgedSlots bounds the judge's verdicts one result waits for.
+const maxJudgedSlots = 4
 
 func redact(slots []textSlot, perSlot [][]scan.Finding) {
 	for i, s := range slots {

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Judge is a configured endpoint and model.
@@ -31,12 +32,14 @@ type Judge struct {
 	model    string
 	client   *http.Client
 	// Verdicts by the text judged: a server's definitions are reviewed
-	// again whenever anything is approved, and are asked about once.
-	mu       sync.Mutex
-	verdicts map[[32]byte]Verdict
+	// again whenever anything is approved, and are asked about once. Two
+	// generations: when the newer is full the older goes, so what was
+	// asked about lately stays, whatever floods the rest.
+	mu            sync.Mutex
+	verdicts, old map[[32]byte]Verdict
 }
 
-// maxVerdicts bounds the verdicts kept; when full they are forgotten.
+// maxVerdicts bounds each generation of the verdicts kept.
 const maxVerdicts = 4096
 
 // MaxText is the most of a text sent to the judge: a local model's
@@ -62,7 +65,13 @@ func New(endpoint, model string, timeout time.Duration) (*Judge, error) {
 		timeout = 30 * time.Second
 	}
 	return &Judge{endpoint: strings.TrimSuffix(u.String(), "/") + "/chat/completions", model: model,
-		client: &http.Client{Timeout: timeout}, verdicts: map[[32]byte]Verdict{}}, nil
+		client: &http.Client{Timeout: timeout, CheckRedirect: noRedirects}, verdicts: map[[32]byte]Verdict{}}, nil
+}
+
+// noRedirects keeps the texts on this machine: an endpoint that redirects
+// would have them posted wherever it says.
+func noRedirects(*http.Request, []*http.Request) error {
+	return http.ErrUseLastResponse
 }
 
 func loopback(host string) bool {
@@ -96,6 +105,9 @@ func (j *Judge) Judge(ctx context.Context, kind, text string) (Verdict, error) {
 	key := sha256.Sum256([]byte(kind + "\x00" + text))
 	j.mu.Lock()
 	v, ok := j.verdicts[key]
+	if !ok {
+		v, ok = j.old[key]
+	}
 	j.mu.Unlock()
 	if ok {
 		return v, nil
@@ -106,7 +118,7 @@ func (j *Judge) Judge(ctx context.Context, kind, text string) (Verdict, error) {
 	}
 	j.mu.Lock()
 	if len(j.verdicts) >= maxVerdicts {
-		clear(j.verdicts)
+		j.old, j.verdicts = j.verdicts, map[[32]byte]Verdict{}
 	}
 	j.verdicts[key] = v
 	j.mu.Unlock()
@@ -179,7 +191,11 @@ func newMarker() string {
 func firstLine(b []byte) string {
 	s, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
 	if len(s) > 200 {
-		s = s[:200] + "…"
+		n := 200
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n] + "…"
 	}
 	return s
 }

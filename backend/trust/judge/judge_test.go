@@ -135,3 +135,21 @@ func TestAVerdictIsAskedOnce(t *testing.T) {
 		t.Errorf("asked %d times for two texts", asked)
 	}
 }
+
+// An endpoint that redirects does not get the texts posted elsewhere.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	elsewhere := 0
+	far := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere++ }))
+	defer far.Close()
+	near := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, far.URL+"/v1/chat/completions", http.StatusTemporaryRedirect)
+	}))
+	defer near.Close()
+	j, _ := New(near.URL+"/v1", "m", 0)
+	if _, err := j.Judge(context.Background(), "a tool's result", "private text"); err == nil || !strings.Contains(err.Error(), "307") {
+		t.Errorf("a redirect: %v", err)
+	}
+	if elsewhere != 0 {
+		t.Error("the text was posted where the endpoint redirected")
+	}
+}

@@ -93,23 +93,20 @@ func matchRules(out []Finding, text string, m marks, set ruleSet) []Finding {
 	return out
 }
 
-// windows are the parts of text a rule's expression reads: around each
-// of its anchors, from a little before (a secret starts at its anchor; a
-// markup rule's match may start a few bytes before, at the tag) to as far
-// as a match reaches, joined where they meet. A text that names the
-// anchors everywhere then costs each expression a bounded read per
-// anchor, not the whole text per rule.
+// windows are the parts of text a secret rule's expression reads: from
+// each of its anchors (and the byte before, for a word boundary) over the
+// token that follows and a little more, or for a PEM key to its end,
+// joined where they meet. A text that names the anchors everywhere then
+// costs each expression a read of its tokens, not of the whole text per
+// rule. Markup rules, read in definitions only, read the whole text: a
+// tag's match starts before its anchor and may run long.
 func windows(text string, r *patternRule) [][2]int {
-	back, ahead := 1, 512 // a token: its anchor, a word boundary before it
-	switch {
-	case r.id != "secret":
-		back, ahead = 256, 4<<10
-	case r.reason == "a private key":
-		ahead = 16 << 10 // PEM, many lines
+	if r.id != "secret" {
+		return [][2]int{{0, len(text)}}
 	}
 	var out [][2]int
 	add := func(at int) {
-		from, to := max(0, at-back), min(len(text), at+ahead)
+		from, to := max(0, at-1), min(len(text), at+secretReach(text, at, r))
 		if n := len(out); n > 0 && from <= out[n-1][1] {
 			out[n-1][1] = max(out[n-1][1], to)
 			return
@@ -128,6 +125,38 @@ func windows(text string, r *patternRule) [][2]int {
 		add(at)
 	}
 	return out
+}
+
+// secretReach is how far past at a secret starting there may reach: over
+// the characters of a token (a key, a JWT, a webhook URL), an assignment
+// (aws_secret_access_key = "...") and the token after it, or for a PEM
+// key to its END line; at most maxSecret.
+func secretReach(text string, at int, r *patternRule) int {
+	const maxSecret = 64 << 10
+	rest := text[at:min(len(text), at+maxSecret)]
+	if r.reason == "a private key" {
+		if i := strings.Index(rest, "-----END"); i >= 0 {
+			return min(len(rest), i+64)
+		}
+		return len(rest)
+	}
+	n := tokenRun(rest, 0)
+	for k := 0; k < 8 && n < len(rest) && strings.IndexByte(" \t\"':=", rest[n]) >= 0; k++ {
+		n++ // what joins a name to its value
+	}
+	return min(len(rest), tokenRun(rest, n)+1)
+}
+
+// tokenRun is where the run of token characters starting at i ends.
+func tokenRun(s string, i int) int {
+	for i < len(s) && (isLetterOrDigit(s[i]) || strings.IndexByte("_-./+=", s[i]) >= 0) {
+		i++
+	}
+	return i
+}
+
+func isLetterOrDigit(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // foldedAt calls fn with every index at which lower-case ASCII needle

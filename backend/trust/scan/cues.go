@@ -32,7 +32,7 @@ var cueWords = [cueKinds]string{
 	cueSecrecy: "silently quietly secretly covertly hidden hide conceal discreetly background unnoticed without omit mention mentioning tell telling inform " +
 		"silenciosamente sin mencionar silencieusement sans mentionner heimlich ohne erwähnen silenziosamente senza sem mencionar тихо незаметно без 몰래",
 	cueUser:        "user users customer customers human person requester owner usuario usuário utilisateur benutzer nutzer utente пользователь пользователя 사용자",
-	cueModel:       "assistant ai model agent llm claude gpt chatbot you your asistente assistant assistente ассистент 어시스턴트",
+	cueModel:       "assistant ai model agent llm claude gpt chatbot you your asistente assistente ассистент 어시스턴트",
 	cueSend:        "send sends sending forward post upload transmit email mail share sync mirror replicate copy export report submit push publish attach include append bcc cc enviar envoyer senden inviare отправь отправить отправляй отправляет 전송",
 	cueDestination: "url http https webhook endpoint server address domain bucket account recipient iban wallet channel inbox cuenta compte konto conto conta счёт счет 계좌",
 	cuePrivate: "password passwords token tokens secret secrets key keys credential credentials ssh rsa env cookie cookies session private api otp seed mnemonic kubeconfig aws " +

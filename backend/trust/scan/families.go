@@ -54,7 +54,10 @@ var familyRules = []phraseRule{
 	{"concealment", High, hiding, `[say|report|tell] nothing`},
 	{"concealment", High, hiding, `[nothing|no need] to [report|mention|say|tell|disclose]`},
 	{"concealment", High, hiding, `[not|never] [be|been] ~2 [disclosed|mentioned|revealed|told|informed]`},
-	{"concealment", High, hiding, `[not to be|is not to be|are not to be|must never be|should never be] ~1 [disclosed|mentioned|revealed|shown|reported|surfaced|shared]`},
+	{"concealment", High, hiding, `[not to be|is not to be|are not to be|must never be|should never be] ~1 [disclosed|mentioned|revealed|reported|surfaced]`},
+	// Shared or shown: security advice says a secret must never be shared;
+	// only sharing with the user is kept from them.
+	{"concealment", High, hiding, `[not to be|is not to be|are not to be|must never be|should never be] ~1 [shown|shared] ~2 [to|with] ~2 ` + personWords},
 	{"concealment", High, hiding, `[remain*|stay*|kept|keep*] ~2 [unaware|hidden|invisible|out of sight|out of the conversation|between us]`},
 	{"concealment", High, hiding, `[hide|hidden|conceal*|mask*|obscur*|disguis*] ~4 [from] ~2 ` + userWords},
 	{"concealment", High, hiding, `[keep|kept|keeps] ~3 out of ~2 [conversation|chat|answer|reply|response|summary|transcript|output|report|view]`},

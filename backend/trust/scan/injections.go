@@ -52,6 +52,7 @@ var injectionRules = []phraseRule{
 	// Tasks planted for the model.
 	{"task-list", High, planted, `[next steps|next step|tasks|task|todo|to do|to dos|todos|action items|action item|checklist|instructions|actions|steps|assignment|pending actions] ~1 for ~2 [the|you|this|any|our] ~1 ` + aiWords},
 	{"task-list", High, planted, `[your|the|for|to] ~1 ` + aiWords + ` ~1 [tasks|todo|to do|action items|checklist|instructions|steps]`},
+	{"task-list", High, planted, aiWords + ` ~2 [your|the] ~1 [tasks|todo|to do|action items|checklist|next steps|steps] [are|is|for today]`},
 	{"task-list", Medium, planted, `[action required|todo|to do|required action|mandatory action|required step|next step|next steps] ~1 [send*|forward*|email*|upload*|post*|delete*|transfer*|share*|export*|disable*|grant*|wire*|pay*|reset*|remov*|add the key|add key|invite*|make public|publish*]`},
 
 	// Tool use and actions nobody asked for.

@@ -14,7 +14,7 @@ func Output(text string, known *Secrets) []Finding {
 	m := markAnchors(text)
 	sc := newScoring()
 	out := readText(nil, text, false, sc)
-	out = scoreFinding(out, sc, false, func(int) string { return text })
+	out = scoreFinding(out, sc, false, everyField, func(int) string { return text }, noField)
 	sc.done()
 	out = hiddenMarkup(out, text, false)
 	if !m.plain {

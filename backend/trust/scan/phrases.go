@@ -26,23 +26,11 @@ type phraseRule struct {
 	pattern  string
 }
 
-// phraseStep is one choice of a compiled phrase: the alternatives it
-// accepts are in the phrase set's tables; gap is how many other words may
-// come before it.
-type phraseStep struct{ gap int }
-
-// phrase is one rule's sequence of steps.
-type phrase struct {
-	rule  int // index in phraseSet.rules
-	steps []phraseStep
-	first int // index of its first step in the set's step numbering
-}
-
 // phraseSet is the compiled rules of one scan: each word looks up once
 // the steps it can end.
 type phraseSet struct {
 	rules   []phraseRule
-	phrases []phrase
+	lengths []int32 // each rule's number of steps (its choices)
 	// Words are looked up by their hash: exact words, stems (a word
 	// starting with the stem is it) and words right after a dot. An
 	// alternative of several words is found by its last word, the words
@@ -67,13 +55,13 @@ func (s *phraseSet) mayHave(table int, h uint64) bool {
 }
 
 // stepRef is an alternative a word can end: of which step of which
-// phrase, the step's number in the set and its gap (read first when
+// rule, the step's number in the set and its gap (read first when
 // matching), and, for an alternative of several words, their number and
 // lead, the index of the words before its last in phraseSet.leads.
 type stepRef struct {
-	phrase, step int32
-	at, gap      int32
-	words, lead  int32
+	rule, step  int32
+	at, gap     int32
+	words, lead int32
 }
 
 // alternative is one alternative of a choice: its words, each exact, a
@@ -93,13 +81,11 @@ func compilePhrases(rules []phraseRule) *phraseSet {
 		if err != nil {
 			panic(fmt.Sprintf("scan: phrase rule %s %q: %v", r.id, r.pattern, err))
 		}
-		p := phrase{rule: ri, first: s.steps}
-		pi := int32(len(s.phrases))
+		first := int32(s.steps) // the rule's first step in the set's numbering
 		for c, choice := range choices {
-			si := int32(len(p.steps))
-			p.steps = append(p.steps, phraseStep{gap: gaps[c]})
+			si := int32(c)
 			for _, alt := range choice {
-				ref := stepRef{phrase: pi, step: si, at: int32(p.first) + si, gap: int32(gaps[c]), words: int32(len(alt)), lead: -1}
+				ref := stepRef{rule: int32(ri), step: si, at: first + si, gap: int32(gaps[c]), words: int32(len(alt)), lead: -1}
 				if len(alt) > 1 {
 					ref.lead = int32(len(s.leads))
 					s.leads = append(s.leads, alt[:len(alt)-1])
@@ -107,8 +93,8 @@ func compilePhrases(rules []phraseRule) *phraseSet {
 				s.index(alt[len(alt)-1], ref)
 			}
 		}
-		s.steps += len(p.steps)
-		s.phrases = append(s.phrases, p)
+		s.steps += len(choices)
+		s.lengths = append(s.lengths, int32(len(choices)))
 	}
 	return s
 }
@@ -217,7 +203,8 @@ type phraseState struct {
 	refs        []stepRef
 }
 
-// find reports every phrase in ws, once per rule and starting word.
+// find reports the phrases in ws: for each word that ends a rule's last step, the
+// match whose earlier steps ended latest.
 func (s *phraseSet) find(ws *words, st *phraseState, out []match) []match {
 	if len(st.last) < s.steps {
 		st.last, st.start = make([]int32, s.steps), make([]int32, s.steps)
@@ -247,8 +234,8 @@ func (s *phraseSet) find(ws *words, st *phraseState, out []match) []match {
 			if r.step > 0 {
 				begin = st.start[at-1]
 			}
-			if p := &s.phrases[r.phrase]; int(r.step) == len(p.steps)-1 {
-				out = append(out, match{rule: p.rule, start: int(begin), end: i})
+			if r.step == s.lengths[r.rule]-1 {
+				out = append(out, match{rule: int(r.rule), start: int(begin), end: i})
 				continue
 			}
 			if st.last[at] == -1<<30 {
@@ -260,7 +247,7 @@ func (s *phraseSet) find(ws *words, st *phraseState, out []match) []match {
 	return out
 }
 
-// lookup gathers the steps word i can be, sorted by phrase and step.
+// lookup gathers the steps word i can end, sorted by rule and step.
 func (s *phraseSet) lookup(ws *words, i int, refs []stepRef) []stepRef {
 	x := ws.list[i]
 	lists := 0 // each list is sorted; refs of two must be sorted again
@@ -297,7 +284,7 @@ func (s *phraseSet) lookup(ws *words, i int, refs []stepRef) []stepRef {
 
 func sortRefs(refs []stepRef) {
 	for i := 1; i < len(refs); i++ {
-		for j := i; j > 0 && (refs[j].phrase < refs[j-1].phrase || refs[j].phrase == refs[j-1].phrase && refs[j].step < refs[j-1].step); j-- {
+		for j := i; j > 0 && (refs[j].rule < refs[j-1].rule || refs[j].rule == refs[j-1].rule && refs[j].step < refs[j-1].step); j-- {
 			refs[j], refs[j-1] = refs[j-1], refs[j]
 		}
 	}

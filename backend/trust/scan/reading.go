@@ -45,16 +45,17 @@ func readText(out []Finding, text string, inDefinition bool, sc *scoring) []Find
 			if negatable[rule.id] && negated(ws, m.start) {
 				continue // "do NOT read any .env file" is no request for it
 			}
-			if rule.id == "sensitive-file" && publicKey(ws, m.end) {
+			if rule.id == "sensitive-file" && publicKey(text, to) {
 				continue // id_ed25519.pub is there to be handed out
 			}
-			if rule.id == "concealment" && behaviour[ws.list[m.start+1].hash] {
-				continue // "silently fails to send" tells what happens, asks nothing
+			if rule.id == "concealment" && (behaviour[ws.list[m.start+1].hash] || passive[ws.list[m.start+1].hash]) {
+				continue // "silently fails to send", "not shown to customers" tell what happens, ask nothing
 			}
-			if !inDefinition && oneName(text[from:to]) {
-				continue // workers_ai_list_tasks, copilot-instructions.md: a name, not a sentence
+			sev := rule.severity
+			if !inDefinition && sev == Medium && oneName(text[from:to]) {
+				sev = Low // workers_ai_list_tasks, copilot-instructions.md: a name, shown; one of High rules' words still withholds
 			}
-			f := finding(rule.id, rule.severity, text, from, to, rule.reason)
+			f := finding(rule.id, sev, text, from, to, rule.reason)
 			f.Detail = "phrase rule " + rule.id + ": " + rule.pattern
 			out = append(out, f)
 		}
@@ -80,14 +81,15 @@ func readText(out []Finding, text string, inDefinition bool, sc *scoring) []Find
 }
 
 // scoreFinding gates the findings of a document by its learned score
-// and appends the score's own finding, if it is high enough to show;
-// text is the text the best place is in.
-func scoreFinding(out []Finding, sc *scoring, inDefinition bool, text func(int) string) []Finding {
+// (those of the fields it read: read says which) and appends the score's
+// own finding, if it is high enough to show, in field(at.text) of
+// text(at.text).
+func scoreFinding(out []Finding, sc *scoring, inDefinition bool, read func(field string) bool, text, field func(int) string) []Finding {
 	score, at, ok := sc.result()
 	if !ok {
 		return out
 	}
-	model.gate(out, score, inDefinition)
+	model.gate(out, score, inDefinition, read)
 	sev := model.severity(score, inDefinition)
 	if sev == 0 {
 		return out
@@ -96,34 +98,42 @@ func scoreFinding(out []Finding, sc *scoring, inDefinition bool, text func(int) 
 	f := finding("instruction-score", sev, text(at.text), at.from, at.to,
 		fmt.Sprintf("reads like an instruction to the model (learned score %.2f)", score))
 	f.Detail = fmt.Sprintf("the learned scorer: %.2f for the passage around this sentence, shown from %.2f, withheld from %.2f", score, show, withhold)
+	f.Field = field(at.text)
 	return append(out, f)
 }
 
-// gate shows, rather than withholds, what a phrase rule found in a
-// document the scorer reads as honest as few attacks read: a phrase is
-// a few words, and honest documentation says "silently fails" or "call
-// this before other tools" in passages that ask nothing of the model.
-// What no honest text needs (hidden characters, markup, secrets, names
-// made to pass for another tool's) is never gated.
-func (s *scorer) gate(fs []Finding, score float32, inDefinition bool) {
-	clear := s.resClear
+// gate shows, rather than withholds, what a phrase rule of Medium
+// severity found, in a field the scorer read, of a document it reads as
+// honest as few attacks read: a phrase is a few words, and honest
+// documentation says "call this before other tools" in passages that ask
+// nothing of the model. A High finding is never gated: a score is a sum,
+// which honest words padded around an attack lower. Nor is what no honest
+// text needs (hidden characters, markup, secrets, names made to pass for
+// another tool's), nor what is in a field the scorer did not read.
+func (s *scorer) gate(fs []Finding, score float32, inDefinition bool, read func(field string) bool) {
+	below := s.resClear
 	if inDefinition {
-		clear = s.defClear
+		below = s.defClear
 	}
-	if score >= clear {
+	if score >= below {
 		return
 	}
 	for i := range fs {
-		if f := &fs[i]; gated[f.Rule] && f.Severity >= Medium {
+		if f := &fs[i]; gated[f.Rule] && f.Severity == Medium && read(f.Field) {
 			f.Severity = Low
-			f.Detail += fmt.Sprintf("; shown, not withheld: the learned scorer reads the text as honest (%.2f, below %.2f)", score, clear)
+			f.Detail += fmt.Sprintf("; shown, not withheld: the learned scorer reads the text as honest (%.2f, below %.2f)", score, below)
 		}
 	}
 }
 
+// everyField and noField are for a document of one text, with no field.
+func everyField(string) bool { return true }
+func noField(int) string     { return "" }
+
 // gated are the rules whose findings gate may show rather than withhold:
-// the phrase rules' and those reading what a text says of other tools.
-var gated = map[string]bool{"shadowing": true, "exfil-parameter": true}
+// the phrase rules' and shadowing, which reads what a text says of other
+// tools.
+var gated = map[string]bool{"shadowing": true}
 
 func init() {
 	for _, set := range []*phraseSet{definitionPhrases, resultPhrases} {
@@ -214,15 +224,25 @@ func init() {
 	}
 }
 
-// publicKey reports whether a key's name ending at word i is followed,
-// within its next three words, by ".pub": the public half.
-func publicKey(ws *words, i int) bool {
-	for j := i + 1; j < len(ws.list) && j <= i+3 && ws.list[j].sentence == ws.list[i].sentence; j++ {
-		if ws.list[j].dotted && string(ws.text(j)) == "pub" {
-			return true
-		}
+// passive are participles that, right after "not" or "never", say where
+// data appears ("not shown to customers"), not what the model is to keep
+// from anyone.
+var passive = map[uint64]bool{}
+
+func init() {
+	for _, w := range []string{"shown", "displayed", "visible", "exposed", "returned", "included", "printed", "listed", "rendered"} {
+		passive[fnv([]byte(w))] = true
 	}
-	return false
+}
+
+// publicKey reports whether the path a key's name ending at byte end of
+// text is part of ends in ".pub": the public half.
+func publicKey(text string, end int) bool {
+	i := end
+	for i < len(text) && text[i] > ' ' && !strings.ContainsRune("\"'`),;", rune(text[i])) {
+		i++
+	}
+	return strings.HasSuffix(text[end:i], ".pub")
 }
 
 // thresholds are the scores from which a span is shown and withheld.

@@ -31,7 +31,7 @@ func Text(field, text string, ctx *Context) []Finding {
 	m := markAnchors(text)
 	sc := newScoring()
 	out := scanText(nil, text, m, known, sc)
-	out = scoreFinding(out, sc, true, func(int) string { return text })
+	out = scoreFinding(out, sc, true, everyField, func(int) string { return text }, noField)
 	sc.done()
 	conceal(out, text, secretsIn(text, m, known))
 	for i := range out {

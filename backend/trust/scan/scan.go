@@ -151,18 +151,16 @@ func Definition(def any, ctx *Context) []Finding {
 	w := walker{ctx: ctx, prose: newScoring()}
 	w.walk(def)
 	n := len(w.out)
-	w.out = scoreFinding(w.out, w.prose, true, func(i int) string { return w.proseTexts[i] })
+	w.out = scoreFinding(w.out, w.prose, true, w.readAsProse, func(i int) string { return w.proseTexts[i] }, w.proseField)
 	if len(w.out) > n { // the score's finding, which shows no secret of its text either
-		text := w.prose.top.anchor.text
-		at := w.prosePaths[text]
-		w.out[n].Field = spell(w.proseSteps[at[0]:at[1]], false)
-		secrets := secretsIn(w.proseTexts[text], markAnchors(w.proseTexts[text]), w.ctx.known)
+		text := w.proseTexts[w.prose.bestText()]
+		secrets := secretsIn(text, markAnchors(text), w.ctx.known)
 		for _, f := range w.out[:n] {
-			if f.Field == w.out[n].Field {
-				secrets = append(secrets, f) // encoded ones, found there
+			if f.Field == w.out[n].Field && f.Rule == "secret" { // an encoded one, found there
+				secrets = append(secrets, f)
 			}
 		}
-		conceal(w.out[n:], w.proseTexts[text], secrets)
+		conceal(w.out[n:], text, secrets)
 	}
 	w.prose.done()
 	w.out = impersonation(w.out, def, ctx)
@@ -217,7 +215,6 @@ func (w *walker) walk(v any) {
 		}
 		slices.Sort(w.keys[from:])
 		end := len(w.keys)
-		defer func() { w.keys = w.keys[:from] }()
 		for j := from; j < end; j++ {
 			k := w.keys[j]
 			e := v[k]
@@ -228,6 +225,7 @@ func (w *walker) walk(v any) {
 			w.walk(e)
 			w.path = w.path[:len(w.path)-1]
 		}
+		w.keys = w.keys[:from]
 	case []any:
 		for i, e := range v {
 			w.path = append(w.path, step{index: i})
@@ -279,6 +277,22 @@ func (w *walker) text(s string, propertyName bool) {
 			w.out[i].Field = field
 		}
 	}
+}
+
+// proseField spells the field of prose text i.
+func (w *walker) proseField(i int) string {
+	at := w.prosePaths[i]
+	return spell(w.proseSteps[at[0]:at[1]], false)
+}
+
+// readAsProse reports whether field is one the scorer read.
+func (w *walker) readAsProse(field string) bool {
+	for i := range w.prosePaths {
+		if w.proseField(i) == field {
+			return true
+		}
+	}
+	return false
 }
 
 // schemaTypes are the values a JSON Schema's type may take.

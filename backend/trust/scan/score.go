@@ -237,6 +237,9 @@ func (s *scoring) consider(b blockSum) {
 	}
 }
 
+// bestText is the caller's number of the text the best place is in.
+func (s *scoring) bestText() int { return s.top.anchor.text }
+
 // result ends the document and says its best score and where to show it;
 // ok is false for a document with no words.
 func (s *scoring) result() (score float32, at place, ok bool) {

@@ -17,6 +17,10 @@ func TestWindowsFindWhatTheWholeTextHolds(t *testing.T) {
 		"-----BEGIN RSA PRIVATE KEY-----\n" + strings.Repeat("MIIEpAIBAAKCAQEA75x9q\n", 400) + "-----END RSA PRIVATE KEY-----",
 		"9AKIAIOSFODNN7EXAMPLZ and aws_secret_access_key = " + strings.Repeat("aB3/", 10),
 		`<a href="javascript:steal()">x</a> <img src=x onerror="go()"> <iframe src="https://e.example">`,
+		"token: eyJ" + strings.Repeat("hbGciOiJSUzI1NiIsImtpZCI6", 40) + ".eyJ" + strings.Repeat("zdWIiOiIxMjM0NTY3ODkwIiwib", 30) + "." + strings.Repeat("SflKxwRJSMeKKF2QT4fwpM", 20),
+		"Authorization: ghp_" + strings.Repeat("A1b2C3d4E5", 80) + " and sk-" + strings.Repeat("Zz9", 300),
+		"<script>" + strings.Repeat("a", 5000) + "</script> <img src=x " + strings.Repeat("data-x=1 ", 600) + `onerror="go()">`,
+		"-----BEGIN PRIVATE KEY-----\n" + strings.Repeat("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n", 700) + "-----END PRIVATE KEY-----",
 	}
 	for _, r := range c.results {
 		texts = append(texts, r.text)
