@@ -148,9 +148,10 @@ func init() {
 
 // mentionsModel reports whether text names a language model or chat.
 func mentionsModel(text string) bool {
-	var ws words
-	ws.read(text)
-	for _, w := range ws.list {
+	r := readings.Get().(*reading)
+	defer readings.Put(r)
+	r.words.read(text)
+	for _, w := range r.words.list {
 		if modelWords[w.hash] {
 			return true
 		}
