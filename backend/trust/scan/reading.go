@@ -245,7 +245,7 @@ func publicKey(text string, end int) bool {
 	return strings.HasSuffix(text[end:i], ".pub")
 }
 
-// thresholds are the scores from which a span is shown and withheld.
+// thresholds are the scores from which a text is shown and withheld.
 func (s *scorer) thresholds(inDefinition bool) (show, withhold float32) {
 	if inDefinition {
 		return s.defShow, s.defWithhold

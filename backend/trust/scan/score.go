@@ -9,10 +9,10 @@ import (
 )
 
 // The learned scorer reads a text the way the phrase rules do, as words,
-// and scores each sentence, and each pair of neighbouring sentences, with
-// a linear model over their words, word pairs and word stems: how much
-// the span reads like an instruction to the model rather than a tool's
-// account of itself. It catches what no phrase names: the same request in
+// and scores blocks of it (see blocker) with a linear model over their
+// words, word pairs, word stems and the kinds of cue words their
+// sentences hold (cues.go): how much a passage reads like an instruction
+// to the model rather than a tool's account of itself. It catches what no phrase names: the same request in
 // other words. Its weights are trained on the project's own corpus by
 // TestScorerWeights (which also checks they are what that corpus trains)
 // and embedded; scoring is deterministic and needs no network.
