@@ -184,6 +184,7 @@ type scoring struct {
 
 type blockSum struct {
 	sum    int32
+	words  int // in the block (or pair)
 	score  float32
 	anchor place // the piece of the block (or pair) summing highest
 	best   int32 // its sum
@@ -212,6 +213,7 @@ func (s *scoring) piece(ws *words, from, to int, feats []uint32) {
 		sum += int32(model.weights[f])
 	}
 	s.cur.sum += sum
+	s.cur.words += to - from
 	if sum > s.cur.best || s.cur.anchor == (place{}) {
 		s.cur.best = sum
 		s.cur.anchor = place{s.text, s.offset + int(ws.list[from].start), s.offset + int(ws.list[to-1].end)}
@@ -221,7 +223,7 @@ func (s *scoring) piece(ws *words, from, to int, feats []uint32) {
 func (s *scoring) endBlock() {
 	s.consider(s.cur)
 	if s.hasPrev {
-		pair := blockSum{sum: s.cur.sum + s.prev.sum, anchor: s.cur.anchor, best: s.cur.best}
+		pair := blockSum{sum: s.cur.sum + s.prev.sum, words: s.cur.words + s.prev.words, anchor: s.cur.anchor, best: s.cur.best}
 		if s.prev.best > s.cur.best {
 			pair.anchor = s.prev.anchor
 		}
@@ -236,6 +238,9 @@ func (s *scoring) consider(b blockSum) {
 		s.top, s.scored = b, true
 	}
 }
+
+// bestWords is the number of words of the best block or pair.
+func (s *scoring) bestWords() int { return s.top.words }
 
 // bestText is the caller's number of the text the best place is in.
 func (s *scoring) bestText() int { return s.top.anchor.text }
