@@ -17,9 +17,9 @@ import (
 // withheld); where detection was traded for fewer honest tools withheld,
 // the commit says so.
 const (
-	minDefinitionDetection = 0.41
-	minResultDetection     = 0.54
-	maxHonestDefinitions   = 0.005
+	minDefinitionDetection = 0.54
+	minResultDetection     = 0.61
+	maxHonestDefinitions   = 0.009
 	maxHonestResults       = 0.03
 )
 

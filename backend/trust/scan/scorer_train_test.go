@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -58,6 +59,9 @@ type trainCase struct {
 	positive bool
 	result   bool
 	fold     int // for the thresholds: which third of the training split it is in
+	// written is an honest case written as a hard negative: trained on,
+	// but not what real servers send, so not what thresholds are set by.
+	written bool
 }
 
 // trainingCases are the corpus' cases not held out, as the blocks the
@@ -72,11 +76,12 @@ func trainingCases(c *corpus) []trainCase {
 		if d.server != "" {
 			group = d.server // a server's tools are alike: one fold
 		}
-		out = append(out, trainCase{spans: definitionSpans(d), positive: d.poisoned, fold: foldOf(group)})
+		out = append(out, trainCase{spans: definitionSpans(d), positive: d.poisoned, fold: foldOf(group), written: !d.poisoned && d.server == ""})
 	}
 	for _, r := range c.results {
 		if !r.heldOut {
-			out = append(out, trainCase{spans: resultSpans(r.text), positive: r.injected, result: true, fold: foldOf(r.id)})
+			out = append(out, trainCase{spans: resultSpans(r.text), positive: r.injected, result: true, fold: foldOf(r.id),
+				written: !r.injected && strings.HasPrefix(r.file, "written")})
 		}
 	}
 	return out
@@ -317,7 +322,7 @@ const minHonestDefinitions, minHonestResults = 1000, 200
 func thresholds(cases []trainCase, unseen []float64, results bool) (show, withhold float32) {
 	var scores []float64
 	for i, tc := range cases {
-		if tc.positive || tc.result != results || len(tc.spans) == 0 {
+		if tc.positive || tc.written || tc.result != results || len(tc.spans) == 0 {
 			continue
 		}
 		scores = append(scores, unseen[i])
