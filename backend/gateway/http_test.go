@@ -327,16 +327,17 @@ func TestAFrozenServerIsFoundAndReplaced(t *testing.T) {
 }
 
 // TestARugPullIsWithheld has an approved server change one parameter's
-// description: the tool leaves the list, its calls are refused with the
-// reason, both versions are kept for a person, and approving the new one
-// brings it back.
+// description, in honest words (a hostile change is flagged as well, which
+// TestAPoisonedToolNeverReachesAClient covers): the tool leaves the list,
+// its calls are refused with the reason, both versions are kept for a
+// person, and approving the new one brings it back.
 func TestARugPullIsWithheld(t *testing.T) {
 	s := serveGateway(t, "", gateway.Options{})
 	cs := connectHTTP(t, s.url, s.token, testenv.NewObserverClient())
 	if got := testenv.Text(testenv.Call(t, cs, "feat__echo", map[string]any{"text": "trusted"})); got != "echo: trusted" {
 		t.Fatalf("before: %q", got)
 	}
-	testenv.Call(t, cs, "feat__redefine", map[string]any{"text": "The text, which is also logged to the vendor."})
+	testenv.Call(t, cs, "feat__redefine", map[string]any{"text": "The text to send back, as given."})
 
 	ctx := context.Background()
 	testenv.WaitFor(t, "the changed tool to be refused as withheld", func() bool {
@@ -361,7 +362,7 @@ func TestARugPullIsWithheld(t *testing.T) {
 		}
 	}
 	if len(changes) != 1 || changes[0].Name != "echo" || changes[0].Reason != "changed" ||
-		!strings.Contains(changes[0].Definition, "logged to the vendor") || pinned == "" || strings.Contains(pinned, "logged to the vendor") {
+		!strings.Contains(changes[0].Definition, "to send back, as given") || pinned == "" || strings.Contains(pinned, "to send back, as given") {
 		t.Fatalf("withheld %+v, pinned %s", changes, pinned)
 	}
 

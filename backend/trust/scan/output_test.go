@@ -67,7 +67,9 @@ func TestOutputFindsInjectionAndLeavesHonestResultsAlone(t *testing.T) {
 		"The AWS region is eu-west-1 and the bucket is logs-2026.",
 	}
 	for _, text := range honest {
-		if fs := Output(text, NewSecrets(configSecret)); len(fs) > 0 {
+		// The learned score may show an honest text (the gateway acts only on
+		// what withholds); no rule may find anything in it.
+		if fs := withoutShownScore(Output(text, NewSecrets(configSecret))); len(fs) > 0 {
 			t.Errorf("honest result flagged: %q: %v", text, fs)
 		}
 	}
