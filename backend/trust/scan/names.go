@@ -137,14 +137,8 @@ func exfilDescription(out []Finding, text string, wrapsModel bool) []Finding {
 }
 
 // modelWords say a tool talks to a language model.
-var modelWords = map[uint64]bool{}
-
-func init() {
-	for _, w := range []string{"chat", "llm", "llms", "completion", "completions", "gpt", "claude", "gemini", "deepseek", "openai",
-		"anthropic", "mistral", "ollama", "qwen", "llama", "grok", "perplexity"} {
-		modelWords[fnv([]byte(w))] = true
-	}
-}
+var modelWords = hashSet("chat", "llm", "llms", "completion", "completions", "gpt", "claude", "gemini", "deepseek", "openai",
+	"anthropic", "mistral", "ollama", "qwen", "llama", "grok", "perplexity")
 
 // mentionsModel reports whether text names a language model or chat.
 func mentionsModel(text string) bool {

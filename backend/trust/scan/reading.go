@@ -189,12 +189,16 @@ func cutPiece(text string, from, n int) (end int, clean bool) {
 var negatable = map[string]bool{"sensitive-file": true, "exfiltration": true, "hidden-collection": true,
 	"mandatory-step": true, "argument-tampering": true, "exfil": true, "tool-hijack": true}
 
-var negations = map[uint64]bool{}
+var negations = hashSet("not", "never", "dont", "no", "nor", "without", "doesnt", "cannot", "cant", "wont", "avoid", "nunca", "jamais", "nie", "niemals")
 
-func init() {
-	for _, w := range []string{"not", "never", "dont", "no", "nor", "without", "doesnt", "cannot", "cant", "wont", "avoid", "nunca", "jamais", "nie", "niemals"} {
-		negations[fnv([]byte(w))] = true
+// hashSet is the set of the words' hashes, as words.read spells them
+// (lower case, no apostrophe).
+func hashSet(words ...string) map[uint64]bool {
+	set := make(map[uint64]bool, len(words))
+	for _, w := range words {
+		set[fnv([]byte(w))] = true
 	}
+	return set
 }
 
 // negated reports whether one of the three words before word i, in its
@@ -221,24 +225,13 @@ func oneName(s string) bool {
 
 // behaviour are words that, after "silently" or "quietly", tell what a
 // tool does on its own rather than ask the model to act unseen.
-var behaviour = map[uint64]bool{}
-
-func init() {
-	for _, w := range []string{"fail", "fails", "failed", "failing", "ignored", "ignores", "ignore", "skipped", "skips", "dropped", "drops", "truncated", "truncates", "returns", "succeeds", "retries", "falls"} {
-		behaviour[fnv([]byte(w))] = true
-	}
-}
+var behaviour = hashSet("fail", "fails", "failed", "failing", "ignored", "ignores", "ignore", "skipped", "skips", "dropped", "drops",
+	"truncated", "truncates", "returns", "succeeds", "retries", "falls")
 
 // passive are participles that, right after "not" or "never", say where
 // data appears ("not shown to customers"), not what the model is to keep
 // from anyone.
-var passive = map[uint64]bool{}
-
-func init() {
-	for _, w := range []string{"shown", "displayed", "visible", "exposed", "returned", "included", "printed", "listed", "rendered"} {
-		passive[fnv([]byte(w))] = true
-	}
-}
+var passive = hashSet("shown", "displayed", "visible", "exposed", "returned", "included", "printed", "listed", "rendered")
 
 // publicKey reports whether the path a key's name ending at byte end of
 // text is part of ends in ".pub": the public half.

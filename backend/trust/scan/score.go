@@ -12,8 +12,8 @@ import (
 // and scores blocks of it (see blocker) with a linear model over their
 // words, word pairs, word stems and the kinds of cue words their
 // sentences hold (cues.go): how much a passage reads like an instruction
-// to the model rather than a tool's account of itself. It catches what no phrase names: the same request in
-// other words. Its weights are trained on the project's own corpus by
+// to the model rather than a tool's account of itself. It catches what no
+// phrase names: the same request in other words. Its weights are trained on the project's own corpus by
 // TestScorerWeights (which also checks they are what that corpus trains)
 // and embedded; scoring is deterministic and needs no network.
 
