@@ -185,7 +185,7 @@ func scanDefinition(ctx context.Context, kind string, f canonicalForm, others *s
 	if text, ok := f.decoded.(string); ok && kind == store.KindInstructions {
 		return scan.Judged(ctx, others, "a tool server's instructions", text, scan.Text("instructions", text, others))
 	}
-	return scan.Judged(ctx, others, "what a model reads of a tool server's "+kind+" (its name, title and descriptions)", scan.Prose(f.decoded), scan.Definition(f.decoded, others))
+	return scan.JudgedDefinition(ctx, others, "what a model reads of a tool server's "+kind+" (its name, title and descriptions)", f.decoded, scan.Definition(f.decoded, others))
 }
 
 // ScanDefinition scans one definition as a review would, without looking

@@ -29,7 +29,7 @@ func (c *Context) WithJudge(j *judge.Judge) *Context {
 // text judged, so it never goes where a model reads. When the judge
 // cannot be asked, the scanner's findings stand, with a note.
 func Judged(ctx context.Context, c *Context, kind, text string, fs []Finding) []Finding {
-	if c == nil || c.judge == nil || len(fs) == 0 || Blocks(fs) {
+	if !c.asks(fs) {
 		return fs
 	}
 	clean := Redact(text, secretsIn(text, markAnchors(text), c.known))
@@ -49,6 +49,21 @@ func Judged(ctx context.Context, c *Context, kind, text string, fs []Finding) []
 	verdict.Reason = "a local model (" + name + ") judged it an attempt to steer the model"
 	verdict.Detail = fmt.Sprintf("judge %s: attack, asked because the scanner showed %s; the model said: %s", name, at.Rule, sandbox.EscapeControl(cut(v.Reason, 200)))
 	return append(fs, verdict)
+}
+
+// JudgedDefinition is Judged for a definition, whose prose (see prose)
+// the judge reads; it is put together only when the judge is asked.
+func JudgedDefinition(ctx context.Context, c *Context, kind string, def any, fs []Finding) []Finding {
+	if !c.asks(fs) {
+		return fs
+	}
+	return Judged(ctx, c, kind, prose(def), fs)
+}
+
+// asks reports whether c has a judge to ask about findings fs: some, and
+// none that withholds.
+func (c *Context) asks(fs []Finding) bool {
+	return c != nil && c.judge != nil && len(fs) > 0 && !Blocks(fs)
 }
 
 // passages is text, or of a text longer than the judge reads, the
@@ -87,11 +102,11 @@ func runeStart(s string, i int) int {
 	return i
 }
 
-// Prose is what a model reads as words in a definition: its name, title
+// prose is what a model reads as words in a definition: its name, title
 // and descriptions, each of its parameters' too, one per line. The judge
 // reads this rather than the definition's JSON, whose other keys could
 // pad the prose out of what it reads.
-func Prose(def any) string {
+func prose(def any) string {
 	var b strings.Builder
 	var walk func(v any, properties bool)
 	walk = func(v any, properties bool) {
