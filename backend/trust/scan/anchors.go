@@ -149,14 +149,10 @@ func secretReach(text string, at int, r *patternRule) int {
 
 // tokenRun is where the run of token characters starting at i ends.
 func tokenRun(s string, i int) int {
-	for i < len(s) && (isLetterOrDigit(s[i]) || strings.IndexByte("_-./+=", s[i]) >= 0) {
+	for i < len(s) && (isNameByte(s[i]) || strings.IndexByte("./+=", s[i]) >= 0) {
 		i++
 	}
 	return i
-}
-
-func isLetterOrDigit(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // foldedAt calls fn with every index at which lower-case ASCII needle

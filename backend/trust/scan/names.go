@@ -5,6 +5,7 @@ import (
 	"iter"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // confusables maps characters that pass for others onto one skeleton.
@@ -72,15 +73,7 @@ func shadowing(out []Finding, text string, ctx *Context) []Finding {
 // sentenceAround is the sentence of text holding [start, end); a dot
 // ends one only before a space or a line end, as words reads it.
 func sentenceAround(text string, start, end int) string {
-	ends := func(i int) bool {
-		switch text[i] {
-		case '!', '?', '\n', ';':
-			return true
-		case '.':
-			return i+1 == len(text) || text[i+1] == ' ' || text[i+1] == '\n'
-		}
-		return false
-	}
+	ends := func(i int) bool { return text[i] < utf8.RuneSelf && endsSentenceAt(text, i, rune(text[i])) }
 	from := start
 	for from > 0 && !ends(from-1) {
 		from--

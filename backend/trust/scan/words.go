@@ -62,7 +62,7 @@ func (w *words) read(text string) {
 			}
 			i = w.readWord(text, i, sentence)
 			continue
-		case endsSentence(r) && (r != '.' || i+1 == len(text) || text[i+1] == ' ' || text[i+1] == '\n'):
+		case endsSentenceAt(text, i, r):
 			sentence++ // a dot inside a name (.env, mcp.json, 3.5) ends nothing
 		}
 		i += size
@@ -224,6 +224,12 @@ func isWordRune(r rune) bool {
 // Japanese are written without spaces, so their rules are runs of these.
 func ideograph(r rune) bool {
 	return r >= 0x2e80 && (unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r))
+}
+
+// endsSentenceAt reports whether r, at byte i of text, ends a sentence:
+// a dot inside a name (.env, mcp.json, 3.5) ends nothing.
+func endsSentenceAt(text string, i int, r rune) bool {
+	return endsSentence(r) && (r != '.' || i+1 == len(text) || text[i+1] == ' ' || text[i+1] == '\n')
 }
 
 func endsSentence(r rune) bool {
