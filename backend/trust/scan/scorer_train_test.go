@@ -208,25 +208,36 @@ func (s *scorer) topScore(spans []example) float64 {
 	return top
 }
 
-// fit is logistic regression by stochastic gradient descent, in a fixed
-// order, so that the same cases always train the same weights. Every
-// span of an honest case is a negative. A poisoned case counts once: in
-// the first epochs through all its spans, then through the span the
-// model scores highest (multiple-instance learning).
+// fit is logistic regression by Adagrad, in a fixed order, so that the
+// same cases always train the same weights; the weights returned are the
+// average of those after each epoch of the second half, steadier than the
+// last. Every span of an honest case is a negative. A poisoned case
+// counts once: in the first epochs through all its spans, then through
+// the span the model scores highest (multiple-instance learning).
 // Training settings, chosen by the rates they give out of fold on the
-// training split: honest spans weigh ten times the attacks in all; the
-// rate falls as 0.2/(1+epoch) over 12 epochs.
-const negWeightFactor, l2, rate0, epochs, warm = 10.0, 1e-6, 0.2, 12, 2
+// training split: honest spans weigh ten times the attacks in all.
+const negWeightFactor, l2, rate0, epochs, warm = 10.0, 1e-4, 0.1, 20, 2
 
 func fit(cases []trainCase) ([]float64, float64) {
-	w := make([]float64, 1<<scorerBits)
-	bias := 0.0
+	n := 1 << scorerBits
+	w, sq, avg := make([]float64, n+1), make([]float64, n+1), make([]float64, n+1) // the bias is w[n]
 	score := func(e example) float64 {
-		s := bias
+		s := w[n]
 		for _, f := range e.feats {
 			s += w[f]
 		}
 		return s
+	}
+	update := func(f int, g float64) {
+		sq[f] += g * g
+		w[f] -= rate0 * g / (math.Sqrt(sq[f]) + 1e-8)
+	}
+	step := func(e example, label, weight float64) {
+		g := (1/(1+math.Exp(-score(e))) - label) * weight
+		update(n, g)
+		for _, f := range e.feats {
+			update(int(f), g+l2*w[f])
+		}
 	}
 	var positives, negatives float64
 	for _, tc := range cases {
@@ -250,42 +261,35 @@ func fit(cases []trainCase) ([]float64, float64) {
 			j := int(rng % uint64(i+1))
 			order[i], order[j] = order[j], order[i]
 		}
-		rate := rate0 / (1 + float64(epoch))
-		step := func(e example, label, weight float64) {
-			p := 1 / (1 + math.Exp(-score(e)))
-			g := (p - label) * weight * rate
-			bias -= g
-			for _, f := range e.feats {
-				w[f] -= g + l2*w[f]
-			}
-		}
 		for _, k := range order {
 			tc := cases[k]
-			if len(tc.spans) == 0 {
-				continue
-			}
-			if !tc.positive {
+			switch {
+			case len(tc.spans) == 0:
+			case !tc.positive:
 				for _, e := range tc.spans {
 					step(e, 0, negWeight)
 				}
-				continue
-			}
-			if epoch < warm {
+			case epoch < warm:
 				for _, e := range tc.spans {
 					step(e, 1, 1/float64(len(tc.spans)))
 				}
-				continue
-			}
-			best, top := 0, math.Inf(-1)
-			for i, e := range tc.spans {
-				if s := score(e); s > top {
-					best, top = i, s
+			default:
+				best, top := 0, math.Inf(-1)
+				for i, e := range tc.spans {
+					if s := score(e); s > top {
+						best, top = i, s
+					}
 				}
+				step(tc.spans[best], 1, 1)
 			}
-			step(tc.spans[best], 1, 1)
+		}
+		if epoch >= epochs/2 {
+			for i, v := range w {
+				avg[i] += v / float64(epochs-epochs/2)
+			}
 		}
 	}
-	return w, bias
+	return avg[:n], avg[n]
 }
 
 func quantise(w []float64, bias float64) *scorer {
