@@ -30,6 +30,18 @@ func names(out []Finding, name string, ctx *Context) []Finding {
 			break
 		}
 	}
+	if strings.TrimSpace(name) != name {
+		out = append(out, finding("homoglyph-name", Medium, name, 0, len(name),
+			"a name padded with spaces, which passes for the name without them"))
+	}
+	// server__tool is how the gateway and clients (mcp__server__tool)
+	// name another server's tool: a server has no cause to name its own so.
+	if i := strings.LastIndex(name, "__"); i > 0 {
+		if server, ok := ctx.others[name[i+2:]]; ok {
+			out = append(out, finding("homoglyph-name", Medium, name, 0, len(name),
+				fmt.Sprintf("named as a client names tool %q of server %q", name[i+2:], server)))
+		}
+	}
 	for _, other := range ctx.skeletons[Skeleton(name)] {
 		if other == name {
 			continue
