@@ -113,7 +113,21 @@ func tagAt(text string, i int, inDefinition bool) int {
 	if close < 0 || strings.ContainsAny(rest[k:k+close], "<\n") || k < len(rest) && rest[k] != '>' && rest[k] != ' ' && rest[k] != '/' {
 		return 0
 	}
+	if !modelTags[name] && valuePlaceholder(rest, j, k) {
+		return 0
+	}
 	return i + 1 + k + close + 1
+}
+
+// valuePlaceholder reports whether the tag whose name is rest[j:k] stands for
+// a value the way usage lines write one (--vault <secret>, gemini -p
+// <prompt>): lower case, opening, and never closed, where a tag that
+// hides text holds it up to its end (<secret>...</secret>) or shouts.
+func valuePlaceholder(rest string, j, k int) bool {
+	if j > 0 || strings.ToLower(rest[j:k]) != rest[j:k] {
+		return false
+	}
+	return !strings.Contains(strings.ToLower(rest[k:]), "</"+rest[j:k])
 }
 
 // letters counts the ASCII letters of s, up to 8.
