@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"sync"
@@ -50,6 +51,9 @@ func readText(out []Finding, text string, inDefinition bool, sc *scoring) []Find
 			}
 			if rule.id == "concealment" && (behaviour[ws.list[m.start+1].hash] || passive[ws.list[m.start+1].hash]) {
 				continue // "silently fails to send", "not shown to customers" tell what happens, ask nothing
+			}
+			if rule.id == "concealment" && atMention(ws, m.start, m.end, text[from:to]) {
+				continue // "do not use @ to mention users": tagging people, not keeping anything from them
 			}
 			sev := rule.severity
 			if !inDefinition && sev == Medium && oneName(text[from:to]) {
@@ -227,6 +231,20 @@ func oneName(s string) bool {
 // tool does on its own rather than ask the model to act unseen.
 var behaviour = hashSet("fail", "fails", "failed", "failing", "ignored", "ignores", "ignore", "skipped", "skips", "dropped", "drops",
 	"truncated", "truncates", "returns", "succeeds", "retries", "falls")
+
+// atMention reports whether words from to to (a match, span its text)
+// say "mention" as in tagging people in a message: written with an @, or
+// of people.
+func atMention(ws *words, from, to int, span string) bool {
+	for i := from; i <= to; i++ {
+		if bytes.HasPrefix(ws.text(i), []byte("mention")) && (strings.Contains(span, "@") || i+1 < len(ws.list) && people[ws.list[i+1].hash]) {
+			return true
+		}
+	}
+	return false
+}
+
+var people = hashSet("users", "people", "members", "someone", "anyone", "everyone", "teammates", "colleagues", "contacts")
 
 // passive are participles that, right after "not" or "never", say where
 // data appears ("not shown to customers"), not what the model is to keep

@@ -148,7 +148,7 @@ func Definition(def any, ctx *Context) []Finding {
 	if ctx == nil {
 		ctx = NewContext(nil)
 	}
-	w := walker{ctx: ctx, prose: newScoring()}
+	w := walker{ctx: ctx, prose: newScoring(), values: schemaValues(def, nil)}
 	w.walk(def)
 	n := len(w.out)
 	w.out = scoreFinding(w.out, w.prose, true, w.readAsProse, func(i int) string { return w.proseTexts[i] }, w.proseField)
@@ -190,6 +190,10 @@ type walker struct {
 	prosePaths [][2]int // of each prose text, its path's steps in proseSteps
 	proseSteps []step
 	keys       []string
+	// values are the strings the definition's schemas take as enum or
+	// const values: its own vocabulary (action: update_application),
+	// which its text names as no other server's tool.
+	values map[string]bool
 	// wrapsModel is set once the tool's name or description says it
 	// talks to a language model: then a parameter for the conversation
 	// is its input, and is shown, not withheld.
@@ -259,7 +263,7 @@ func (w *walker) text(s string, propertyName bool) {
 	if isName {
 		w.out = names(w.out, s, w.ctx)
 	} else {
-		w.out = shadowing(w.out, s, w.ctx)
+		w.out = shadowing(w.out, s, w.ctx, w.values)
 	}
 	switch {
 	case propertyName || w.last(0) == "name" && w.last(2) == "arguments":
@@ -326,4 +330,37 @@ func spell(path []step, propertyName bool) string {
 		b.WriteString("#name")
 	}
 	return b.String()
+}
+
+// schemaValues adds to values, made when first needed, every string of
+// an enum or const in v.
+func schemaValues(v any, values map[string]bool) map[string]bool {
+	add := func(e any) {
+		if s, ok := e.(string); ok {
+			if values == nil {
+				values = map[string]bool{}
+			}
+			values[s] = true
+		}
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			switch list, _ := e.([]any); {
+			case k == "enum":
+				for _, x := range list {
+					add(x)
+				}
+			case k == "const":
+				add(e)
+			default:
+				values = schemaValues(e, values)
+			}
+		}
+	case []any:
+		for _, e := range v {
+			values = schemaValues(e, values)
+		}
+	}
+	return values
 }
