@@ -31,10 +31,9 @@ var injectionRules = []phraseRule{
 	{"addressed-letter", Medium, addressed, `[allassistente|allagente] ~2 [ia|virtuale|intelligente]`},
 	{"addressed-letter", Medium, addressed, `[an|für] [den|die|das] ~1 ki ~1 [assistent*|agent*]`},
 	{"addressed-letter", Medium, addressed, `[для|до] ~1 [ии|ші|ai] ~1 [ассистента|асистента|агента]`},
-	{"addressed-letter", Medium, addressed, `[ассистенту|асистенту]`},
 	{"addressed-letter", Medium, addressed, `[致|给|給] ~4 [助手|代理]`},
 	{"addressed-letter", Medium, addressed, `[アシスタントへ|エージェントへ]`},
-	{"addressed-letter", Medium, addressed, `ai [에이전트는|에이전트에게|어시스턴트는|어시스턴트에게]`},
+	{"addressed-letter", Medium, addressed, `ai [에이전트에게|어시스턴트에게]`},
 	{"addressed-letter", Medium, addressed, `للمساعد الذكي`},
 	{"addressed-letter", High, addressed, `[message|note|instruction*] from ~1 [the user|your user|the owner|your owner|the administrator|your administrator|the developer|anthropic|openai]`},
 
@@ -59,6 +58,11 @@ var injectionRules = []phraseRule{
 	{"tool-hijack", Medium, toolUse, `[delete|remove|wipe|drop|erase|transfer|wire|merge|approve|grant|revoke|disable|rotate|publish|deploy|push|forward|share|invite] ~8 [immediately|right away|at once|without asking|without confirmation|without confirming|silently|before replying|before responding|before answering|before you answer|before you reply]`},
 	{"tool-hijack", Medium, toolUse, `[without|no need] ~2 [asking|confirming|checking|confirmation|approval|permission] ~2 [me|the user|again|first|anyone]`},
 
+	// A private key asked for in the reply: docs name ~/.ssh honestly (so
+	// results read it Low), but not to be pasted back.
+	{"exfil", High, sending, `[` + keyPaths + `] ~10 [into|in|inside|within] ~2 [your|the|this] ~1 [reply|answer|response|chat|conversation|summary|output]`},
+	{"exfil", High, sending, `[` + keyPaths + `] ~10 [paste*|print*|show*|output*|return*|include*|echo*] ~2 [here|below|back]`},
+
 	// Sending data out, said in a result.
 	{"exfil", High, sending, `[send|forward|email|upload|post|paste|share|export|transmit|leak|exfiltrate|reply] ~8 [contact list|contacts|address book|inbox|emails|messages|conversation|chat history|credentials|passwords|api keys|tokens|secrets|private keys|ssh key*|kube config|.kube config|.ssh|.env|cookies|session|documents|files|attachments|database|customer data|personal data] ~8 [to|at|via|into] ~3 [https|http|url|webhook*|endpoint|server|address|email|pastebin|discord|telegram|bucket|inbox|this address|the following address|me]`},
 }
@@ -69,6 +73,9 @@ func resultRules() []phraseRule {
 		// Docs say "export your API key" and "copy .env.example to .env":
 		// of the requests for private files, results are read for keys.
 		if r.id != "sensitive-file" || r.reason == privateFile+"." {
+			if r.id == "sensitive-file" {
+				r.severity = Low // man pages and SSH guides read ~/.ssh; asking for it back is exfil
+			}
 			rules = append(rules, r)
 		}
 	}

@@ -112,6 +112,13 @@ func withoutShownScore(fs []Finding) []Finding {
 	return slices.DeleteFunc(slices.Clone(fs), func(f Finding) bool { return f.Rule == "instruction-score" && f.Severity == Low })
 }
 
+// rulesOnly is fs less the learned score's finding: what the rules under
+// test found, whatever the scorer (measured by TestCorpus) makes of the
+// text.
+func rulesOnly(fs []Finding) []Finding {
+	return slices.DeleteFunc(slices.Clone(fs), func(f Finding) bool { return f.Rule == "instruction-score" })
+}
+
 // Docs name elements; only one that points somewhere embeds anything.
 func TestAnElementNamedIsNoEmbedding(t *testing.T) {
 	if fs := Definition(map[string]any{"name": "t", "description": "Email HTML: no <video>, <form>, or <input> elements; tables only."}, nil); Blocks(fs) {

@@ -52,6 +52,9 @@ func readText(out []Finding, text string, inDefinition bool, sc *scoring) []Find
 			if rule.id == "concealment" && (behaviour[ws.list[m.start+1].hash] || passive[ws.list[m.start+1].hash]) {
 				continue // "silently fails to send", "not shown to customers" tell what happens, ask nothing
 			}
+			if rule.id == "addressed-letter" && to < len(text) && text[to] == '-' {
+				continue // "instructions for LLM-driven analysis": the model word is half of an adjective
+			}
 			if rule.id == "concealment" && atMention(ws, m.start, m.end, text[from:to]) {
 				continue // "do not use @ to mention users": tagging people, not keeping anything from them
 			}

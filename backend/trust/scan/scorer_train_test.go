@@ -216,7 +216,7 @@ func (s *scorer) topScore(spans []example) float64 {
 // the span the model scores highest (multiple-instance learning).
 // Training settings, chosen by the rates they give out of fold on the
 // training split: honest spans weigh ten times the attacks in all.
-const negWeightFactor, l2, rate0, epochs, warm = 10.0, 1e-4, 0.1, 20, 2
+const negWeightFactor, l2, rate0, epochs, warm = 10.0, 1e-3, 0.05, 20, 2
 
 func fit(cases []trainCase) ([]float64, float64) {
 	n := 1 << scorerBits
