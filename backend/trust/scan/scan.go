@@ -149,6 +149,7 @@ func Definition(def any, ctx *Context) []Finding {
 		ctx = NewContext(nil)
 	}
 	w := walker{ctx: ctx, prose: newScoring(), values: schemaValues(def, nil)}
+	w.top, _ = def.(map[string]any)
 	w.walk(def)
 	n := len(w.out)
 	w.out = scoreFinding(w.out, w.prose, true, w.readAsProse, func(i int) string { return w.proseTexts[i] }, w.proseField)
@@ -194,10 +195,23 @@ type walker struct {
 	// const values: its own vocabulary (action: update_application),
 	// which its text names as no other server's tool.
 	values map[string]bool
-	// wrapsModel is set once the tool's name or description says it
-	// talks to a language model: then a parameter for the conversation
-	// is its input, and is shown, not withheld.
-	wrapsModel bool
+	top  map[string]any // the definition, if it is an object
+	said int8           // 0 until wrapsModel is asked, then 1 (no) or 2 (yes)
+}
+
+// wrapsModel reports whether the tool's name or description says it
+// talks to a language model: then a parameter for the conversation is
+// its input, and is shown, not withheld. Read when first asked.
+func (w *walker) wrapsModel() bool {
+	if w.said == 0 {
+		name, _ := w.top["name"].(string)
+		desc, _ := w.top["description"].(string)
+		w.said = 1
+		if mentionsModel(name) || mentionsModel(desc) {
+			w.said = 2
+		}
+	}
+	return w.said == 2
 }
 
 type step struct {
@@ -269,9 +283,7 @@ func (w *walker) text(s string, propertyName bool) {
 	case propertyName || w.last(0) == "name" && w.last(2) == "arguments":
 		w.out = exfilName(w.out, s)
 	case m.exfil && w.last(0) == "description" && (w.last(2) == "properties" || w.last(2) == "arguments"):
-		w.out = exfilDescription(w.out, s, w.wrapsModel)
-	case len(w.path) == 1 && (w.last(0) == "name" || w.last(0) == "description"):
-		w.wrapsModel = w.wrapsModel || mentionsModel(s)
+		w.out = exfilDescription(w.out, s, w.wrapsModel())
 	}
 	if len(w.out) > n {
 		ownToolsOnly(w.out[n:], s, w.ctx)
