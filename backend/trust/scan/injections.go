@@ -55,6 +55,11 @@ var injectionRules = []phraseRule{
 	{"task-list", Medium, planted, `[action required|todo|to do|required action|mandatory action|required step|next step|next steps] ~1 [send*|forward*|email*|upload*|post*|delete*|transfer*|share*|export*|disable*|grant*|wire*|pay*|reset*|remov*|add the key|add key|invite*|make public|publish*]`},
 
 	// Tool use and actions nobody asked for.
+	{"tool-hijack", High, toolUse, aiWords + ` ~3 [should|must|needs to|need to|is to|are to|has to|have to|is required to|are required to|is expected to|are expected to] ~1 [call|invoke|trigger]`},
+	{"tool-hijack", High, toolUse, `[for|note for|note to|instructions for|action for|fix for|message for|message to] ~3 ` + aiWords + ` ~10 [call|invoke|calling|invoking]`},
+	{"tool-hijack", High, toolUse, `[pour|para|per|für|dla|untuk|voor|для|cho] ~3 [lassistant|assistant|assistants|asistente|asistentes|assistente|assistentes|assistenti|asisten|asystenta|assistenten|ассистента|ассистентов|агента|trợ lý] ~10 ` +
+		`[appelez|appelle|appeler|chame|chamar|llame|llama|llamar|invoca|invocar|chiama|chiamare|chiamate|rufen|rufe|aufrufen|wywołaj|wywołać|panggil|roep|aanroepen|вызови|вызовите|вызвать|gọi]`},
+	{"tool-hijack", High, toolUse, `[致|给|給] ~8 助手 ~10 [调用|調用]`},
 	{"tool-hijack", Medium, toolUse, `[delete|remove|wipe|drop|erase|transfer|wire|merge|approve|grant|revoke|disable|rotate|publish|deploy|push|forward|share|invite] ~8 [immediately|right away|at once|without asking|without confirmation|without confirming|silently|before replying|before responding|before answering|before you answer|before you reply]`},
 	{"tool-hijack", Medium, toolUse, `[without|no need] ~2 [asking|confirming|checking|confirmation|approval|permission] ~2 [me|the user|again|first|anyone]`},
 
