@@ -195,8 +195,8 @@ type walker struct {
 	// const values: its own vocabulary (action: update_application),
 	// which its text names as no other server's tool.
 	values map[string]bool
-	top  map[string]any // the definition, if it is an object
-	said int8           // 0 until wrapsModel is asked, then 1 (no) or 2 (yes)
+	top    map[string]any // the definition, if it is an object
+	said   int8           // 0 until wrapsModel is asked, then 1 (no) or 2 (yes)
 }
 
 // wrapsModel reports whether the tool's name or description says it
