@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/bulkhead-dev/bulkhead/backend/trust/judge"
 )
@@ -148,8 +149,8 @@ func Definition(def any, ctx *Context) []Finding {
 	if ctx == nil {
 		ctx = NewContext(nil)
 	}
-	w := walker{ctx: ctx, prose: newScoring(), values: schemaValues(def, nil)}
-	w.top, _ = def.(map[string]any)
+	w := newWalker(ctx, def)
+	defer w.done()
 	w.walk(def)
 	n := len(w.out)
 	w.out = scoreFinding(w.out, w.prose, true, w.readAsProse, func(i int) string { return w.proseTexts[i] }, w.proseField)
@@ -163,10 +164,32 @@ func Definition(def any, ctx *Context) []Finding {
 		}
 		conceal(w.out[n:], text, secrets)
 	}
+	out := impersonation(w.out, def, ctx)
+	slices.SortStableFunc(out, func(a, b Finding) int { return strings.Compare(a.Field, b.Field) })
+	return out
+}
+
+// walkers are pooled: a listing scans many definitions, each of which
+// would grow its stacks anew.
+var walkers = sync.Pool{New: func() any { return new(walker) }}
+
+func newWalker(ctx *Context, def any) *walker {
+	w := walkers.Get().(*walker)
+	top, _ := def.(map[string]any)
+	*w = walker{ctx: ctx, prose: newScoring(), values: schemaValues(def, nil), top: top,
+		path: w.path[:0], keys: w.keys[:0], proseTexts: w.proseTexts[:0], prosePaths: w.prosePaths[:0], proseSteps: w.proseSteps[:0]}
+	return w
+}
+
+// done puts w back, holding on to none of the definition's text.
+func (w *walker) done() {
 	w.prose.done()
-	w.out = impersonation(w.out, def, ctx)
-	slices.SortStableFunc(w.out, func(a, b Finding) int { return strings.Compare(a.Field, b.Field) })
-	return w.out
+	clear(w.proseTexts)
+	clear(w.keys[:cap(w.keys)])
+	clear(w.path[:cap(w.path)])
+	clear(w.proseSteps[:cap(w.proseSteps)])
+	*w = walker{path: w.path[:0], keys: w.keys[:0], proseTexts: w.proseTexts[:0], prosePaths: w.prosePaths[:0], proseSteps: w.proseSteps[:0]}
+	walkers.Put(w)
 }
 
 // DefinitionJSON scans a definition given as JSON.
