@@ -62,15 +62,15 @@ func names(out []Finding, name string, ctx *Context) []Finding {
 // they are named (a model calls them so; USER_INFO is not user_info): a
 // definition has no business steering how others are used. A mention in
 // a sentence with no instruction in it (an enum value, "see x") is shown
-// to the person; one with an instruction withholds. A name among own, the
-// definition's enum values, is one of its own actions.
-func shadowing(out []Finding, text string, ctx *Context, own map[string]bool) []Finding {
+// to the person; one with an instruction withholds. A name own reports,
+// one of the definition's enum values, is one of its own actions.
+func shadowing(out []Finding, text string, ctx *Context, own func(string) bool) []Finding {
 	if len(ctx.mentionable) == 0 {
 		return out
 	}
 	for start, i := range nameSpans(text) {
 		if ctx.lengths[text[start]]&(1<<((i-start)%64)) != 0 {
-			if other := text[start:i]; ctx.mentionable[other] && !ctx.siblings[strings.ToLower(other)] && !own[other] {
+			if other := text[start:i]; ctx.mentionable[other] && !ctx.siblings[strings.ToLower(other)] && !own(other) {
 				sev := Low
 				if instructs(sentenceAround(text[:start]+strings.Repeat(" ", i-start)+text[i:], start, i)) { // the name's own words ("send_email") instruct nothing
 					sev = Medium

@@ -176,7 +176,7 @@ var walkers = sync.Pool{New: func() any { return new(walker) }}
 func newWalker(ctx *Context, def any) *walker {
 	w := walkers.Get().(*walker)
 	top, _ := def.(map[string]any)
-	*w = walker{ctx: ctx, prose: newScoring(), values: schemaValues(def, nil), top: top,
+	*w = walker{ctx: ctx, prose: newScoring(), def: def, top: top,
 		path: w.path[:0], keys: w.keys[:0], proseTexts: w.proseTexts[:0], prosePaths: w.prosePaths[:0], proseSteps: w.proseSteps[:0]}
 	return w
 }
@@ -214,12 +214,24 @@ type walker struct {
 	prosePaths [][2]int // of each prose text, its path's steps in proseSteps
 	proseSteps []step
 	keys       []string
+	def        any
 	// values are the strings the definition's schemas take as enum or
 	// const values: its own vocabulary (action: update_application),
-	// which its text names as no other server's tool.
-	values map[string]bool
-	top    map[string]any // the definition, if it is an object
-	said   int8           // 0 until wrapsModel is asked, then 1 (no) or 2 (yes)
+	// which its text names as no other server's tool. Read when first
+	// asked (valuesRead), as few texts name another server's tool.
+	values     map[string]bool
+	valuesRead bool
+	top        map[string]any // the definition, if it is an object
+	said       int8           // 0 until wrapsModel is asked, then 1 (no) or 2 (yes)
+}
+
+// ownValue reports whether s is one of the definition's enum or const
+// values.
+func (w *walker) ownValue(s string) bool {
+	if !w.valuesRead {
+		w.values, w.valuesRead = schemaValues(w.def, nil), true
+	}
+	return w.values[s]
 }
 
 // wrapsModel reports whether the tool's name or description says it
@@ -300,7 +312,7 @@ func (w *walker) text(s string, propertyName bool) {
 	if isName {
 		w.out = names(w.out, s, w.ctx)
 	} else {
-		w.out = shadowing(w.out, s, w.ctx, w.values)
+		w.out = shadowing(w.out, s, w.ctx, w.ownValue)
 	}
 	switch {
 	case propertyName || w.last(0) == "name" && w.last(2) == "arguments":
