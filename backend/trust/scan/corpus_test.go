@@ -17,8 +17,8 @@ import (
 // withheld); where detection was traded for fewer honest tools withheld,
 // the commit says so.
 const (
-	minDefinitionDetection = 0.54
-	minResultDetection     = 0.61
+	minDefinitionDetection = 0.53
+	minResultDetection     = 0.80
 	maxHonestDefinitions   = 0.009
 	maxHonestResults       = 0.03
 )

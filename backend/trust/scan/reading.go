@@ -72,6 +72,7 @@ func readText(out []Finding, text string, inDefinition bool, sc *scoring) []Find
 				first++
 			}
 			sc.offset = at
+			sc.inResult = !inDefinition
 			sc.read(ws, first)
 		}
 		if clean || end == len(text) {

@@ -105,6 +105,7 @@ type blocker struct {
 	blockWords int      // words in the open block
 	cues       uint16   // the kinds of cue words of the open piece
 	sink       blockSink
+	inResult   bool // the document is a result: its features have twins
 }
 
 // A blockSink receives what a blocker reads: each piece, with its
@@ -145,10 +146,23 @@ func (b *blocker) read(ws *words, first int) {
 }
 
 func (b *blocker) add(f uint32) {
+	b.addOnce(f)
+	if b.inResult {
+		b.addOnce(resultFeature(f))
+	}
+}
+
+func (b *blocker) addOnce(f uint32) {
 	if !b.seen.add(f) {
 		b.feats = append(b.feats, f)
 	}
 }
+
+// resultFeature is f's twin read only in results: a word means the same
+// in a definition and a result for the most part, and for the rest each
+// kind has its own weight (what a tool's docs say honestly, a page's
+// text does not, and the other way round).
+func resultFeature(f uint32) uint32 { return (f*2654435761 + 12345) & (1<<scorerBits - 1) }
 
 func (b *blocker) endPiece(ws *words, from, to int) {
 	cueFeatures(b.cues, b.add)
@@ -199,7 +213,7 @@ var scorings = sync.Pool{New: func() any { return new(scoring) }}
 func newScoring() *scoring {
 	s := scorings.Get().(*scoring)
 	s.seen.clear()
-	s.blockWords, s.text, s.offset, s.feats, s.cues = 0, 0, 0, s.feats[:0], 0
+	s.blockWords, s.text, s.offset, s.feats, s.cues, s.inResult = 0, 0, 0, s.feats[:0], 0, false
 	s.cur, s.prev, s.top, s.scored, s.hasPrev = blockSum{}, blockSum{}, blockSum{}, false, false
 	s.sink = s
 	return s
