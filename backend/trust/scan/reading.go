@@ -99,7 +99,7 @@ func scoreFinding(out []Finding, sc *scoring, inDefinition bool, read func(field
 	}
 	model.gate(out, score, inDefinition, read)
 	sev := model.severity(score, inDefinition)
-	if sev == 0 || sev == Low && sc.bestWords() < minShownWords {
+	if sev == 0 || sc.bestWords() < minShownWords {
 		return out
 	}
 	show, withhold := model.thresholds(inDefinition)
@@ -151,9 +151,10 @@ func init() {
 	}
 }
 
-// minShownWords is the fewest words a text's score is shown for: a short
-// honest description ("Returns the text it is given.") holds too few
-// words for the scorer to tell, where the rules read it whole.
+// minShownWords is the fewest words a text's score is shown or withheld
+// for: a short honest description ("Returns the text it is given.") or
+// result ("pong") holds too few words for the scorer to tell, where the
+// rules read it whole.
 const minShownWords = 12
 
 // severity is what a document's score makes it: Medium (withheld) or Low
