@@ -119,7 +119,7 @@ func TestFindingsExplainWhatCausedThem(t *testing.T) {
 	saved := model
 	model = &s
 	defer func() { model = saved }()
-	for _, f := range Output("Anything at all.", nil) {
+	for _, f := range Output("Anything at all, said at some length, so that the scorer has enough words to read.", nil) {
 		if f.Rule == "instruction-score" {
 			if !strings.Contains(f.Explain(), "the learned scorer: 10.00 for the passage around this sentence, shown from 1.00, withheld from 2.00") {
 				t.Errorf("explained as %q", f.Explain())
@@ -128,4 +128,16 @@ func TestFindingsExplainWhatCausedThem(t *testing.T) {
 		}
 	}
 	t.Error("the scorer made no finding")
+}
+
+// A few words are too few for the scorer to tell: a short answer or log
+// line is left to the rules, however high it scores.
+func TestAShortTextIsNotScored(t *testing.T) {
+	s := scorer{bias: 10, scale: 1, weights: make([]int8, 1<<scorerBits), defShow: 1, defWithhold: 2, resShow: 1, resWithhold: 2}
+	saved := model
+	model = &s
+	defer func() { model = saved }()
+	if fs := Output("Sampled answer: yes, at noon.", nil); len(fs) != 0 {
+		t.Errorf("a short text scored: %v", fs)
+	}
 }
