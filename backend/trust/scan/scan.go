@@ -214,7 +214,7 @@ type walker struct {
 	prosePaths [][2]int // of each prose text, its path's steps in proseSteps
 	proseSteps []step
 	keys       []string
-	def        any
+	def        any // the definition being walked
 	// values are the strings the definition's schemas take as enum or
 	// const values: its own vocabulary (action: update_application),
 	// which its text names as no other server's tool. Read when first
