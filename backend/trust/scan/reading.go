@@ -55,7 +55,7 @@ func readText(out []Finding, text string, inDefinition bool, sc *scoring) []Find
 			if rule.id == "addressed-letter" && to < len(text) && text[to] == '-' {
 				continue // "instructions for LLM-driven analysis": the model word is half of an adjective
 			}
-			if rule.id == "concealment" && atMention(ws, m.start, m.end, text[from:to]) {
+			if rule.id == "concealment" && atMention(ws, m.start, m.end) {
 				continue // "do not use @ to mention users": tagging people, not keeping anything from them
 			}
 			sev := rule.severity
@@ -237,12 +237,12 @@ func oneName(s string) bool {
 var behaviour = hashSet("fail", "fails", "failed", "failing", "ignored", "ignores", "ignore", "skipped", "skips", "dropped", "drops",
 	"truncated", "truncates", "returns", "succeeds", "retries", "falls")
 
-// atMention reports whether words from to to (a match, span its text)
-// say "mention" as in tagging people in a message: written with an @, or
-// of people.
-func atMention(ws *words, from, to int, span string) bool {
+// atMention reports whether words from to to (a match) say "mention" as
+// in tagging people in a message: "mention users". An @ alone does not
+// say so: an attacker can write one anywhere.
+func atMention(ws *words, from, to int) bool {
 	for i := from; i <= to; i++ {
-		if bytes.HasPrefix(ws.text(i), []byte("mention")) && (strings.Contains(span, "@") || i+1 < len(ws.list) && people[ws.list[i+1].hash]) {
+		if bytes.HasPrefix(ws.text(i), []byte("mention")) && i+1 < len(ws.list) && people[ws.list[i+1].hash] {
 			return true
 		}
 	}
