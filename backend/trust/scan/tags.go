@@ -25,11 +25,12 @@ const hiddenMarkupReason = "markup that addresses the model outside the visible 
 // hiddenMarkup appends a finding for each such tag; inDefinition adds the
 // tag names only a definition has no use for, and HTML comments.
 func hiddenMarkup(out []Finding, text string, inDefinition bool) []Finding {
+	closes := closings{text: text}
 	for i := 0; i < len(text); i++ {
 		var end int
 		switch text[i] {
 		case '<':
-			end = tagAt(text, i, inDefinition)
+			end = tagAt(text, i, inDefinition, &closes)
 		case '[':
 			end = instAt(text, i)
 		default:
@@ -49,7 +50,7 @@ func hiddenMarkup(out []Finding, text string, inDefinition bool) []Finding {
 }
 
 // tagAt is the end of a model-addressing tag at text[i] == '<', or 0.
-func tagAt(text string, i int, inDefinition bool) int {
+func tagAt(text string, i int, inDefinition bool, closes *closings) int {
 	rest := text[i+1:]
 	switch {
 	case strings.HasPrefix(rest, "!--"):
@@ -113,21 +114,35 @@ func tagAt(text string, i int, inDefinition bool) int {
 	if close < 0 || strings.ContainsAny(rest[k:k+close], "<\n") || k < len(rest) && rest[k] != '>' && rest[k] != ' ' && rest[k] != '/' {
 		return 0
 	}
-	if !modelTags[name] && valuePlaceholder(rest, j, k) {
+	// A value's placeholder the way usage lines write one (--vault
+	// <secret>, gemini -p <prompt>): lower case, opening, and never closed,
+	// where a tag that hides text holds it up to its end
+	// (<secret>...</secret>) or shouts.
+	if !modelTags[name] && j == 0 && name == rest[j:k] && closes.lastOf(name) < i+1+k {
 		return 0
 	}
 	return i + 1 + k + close + 1
 }
 
-// valuePlaceholder reports whether the tag whose name is rest[j:k] stands for
-// a value the way usage lines write one (--vault <secret>, gemini -p
-// <prompt>): lower case, opening, and never closed, where a tag that
-// hides text holds it up to its end (<secret>...</secret>) or shouts.
-func valuePlaceholder(rest string, j, k int) bool {
-	if j > 0 || strings.ToLower(rest[j:k]) != rest[j:k] {
-		return false
+// closings finds, once per tag name, where in text the last closing tag
+// of that name starts, so that a text of many placeholders is read once
+// for each name, not once for each placeholder.
+type closings struct {
+	text string
+	last map[string]int // -1 for a name never closed
+}
+
+func (c *closings) lastOf(name string) int {
+	at, ok := c.last[name]
+	if !ok {
+		at = -1
+		foldedAt(c.text, "</"+name, func(i int) { at = i })
+		if c.last == nil {
+			c.last = map[string]int{}
+		}
+		c.last[name] = at
 	}
-	return !strings.Contains(strings.ToLower(rest[k:]), "</"+rest[j:k])
+	return at
 }
 
 // letters counts the ASCII letters of s, up to 8.
