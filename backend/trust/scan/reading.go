@@ -31,6 +31,9 @@ func readText(out []Finding, text string, inDefinition bool, sc *scoring) []Find
 	if inDefinition {
 		set = definitionPhrases
 	}
+	if sc != nil {
+		sc.inResult = !inDefinition
+	}
 	seen := 0 // matches ending before this were found in the last piece
 	for at := 0; at < len(text); {
 		end, clean := cutPiece(text, at, readPiece)
@@ -72,7 +75,6 @@ func readText(out []Finding, text string, inDefinition bool, sc *scoring) []Find
 				first++
 			}
 			sc.offset = at
-			sc.inResult = !inDefinition
 			sc.read(ws, first)
 		}
 		if clean || end == len(text) {

@@ -175,8 +175,7 @@ var walkers = sync.Pool{New: func() any { return new(walker) }}
 
 func newWalker(ctx *Context, def any) *walker {
 	w := walkers.Get().(*walker)
-	top, _ := def.(map[string]any)
-	*w = walker{ctx: ctx, prose: newScoring(), def: def, top: top,
+	*w = walker{ctx: ctx, prose: newScoring(), def: def,
 		path: w.path[:0], keys: w.keys[:0], proseTexts: w.proseTexts[:0], prosePaths: w.prosePaths[:0], proseSteps: w.proseSteps[:0]}
 	return w
 }
@@ -221,8 +220,8 @@ type walker struct {
 	// asked (valuesRead), as few texts name another server's tool.
 	values     map[string]bool
 	valuesRead bool
-	top        map[string]any // the definition, if it is an object
-	said       int8           // 0 until wrapsModel is asked, then 1 (no) or 2 (yes)
+	// wraps is wrapsModel's answer, once wrapsRead.
+	wraps, wrapsRead bool
 }
 
 // ownValue reports whether s is one of the definition's enum or const
@@ -238,15 +237,13 @@ func (w *walker) ownValue(s string) bool {
 // talks to a language model: then a parameter for the conversation is
 // its input, and is shown, not withheld. Read when first asked.
 func (w *walker) wrapsModel() bool {
-	if w.said == 0 {
-		name, _ := w.top["name"].(string)
-		desc, _ := w.top["description"].(string)
-		w.said = 1
-		if mentionsModel(name) || mentionsModel(desc) {
-			w.said = 2
-		}
+	if !w.wrapsRead {
+		top, _ := w.def.(map[string]any)
+		name, _ := top["name"].(string)
+		desc, _ := top["description"].(string)
+		w.wraps, w.wrapsRead = mentionsModel(name) || mentionsModel(desc), true
 	}
-	return w.said == 2
+	return w.wraps
 }
 
 type step struct {
