@@ -44,17 +44,27 @@ var cueWords = [cueKinds]string{
 	cueOverride:   "ignore disregard forget bypass skip disable previous above ignorar ignorer ignorieren ignorare игнорируй игнорировать 무시",
 }
 
-// cues maps a word's hash to the kinds it is.
-var cues = func() map[uint64]uint16 {
-	m := map[uint64]uint16{}
+// cueKindsOf is the kinds of the word of hash h.
+func cueKindsOf(h uint64) uint16 {
+	if !cueFilter.mayHave(h) {
+		return 0
+	}
+	return cues[h]
+}
+
+// cues maps a word's hash to the kinds it is; cueFilter turns away the
+// other words first.
+var cues, cueFilter = func() (map[uint64]uint16, *hashFilter) {
+	m, f := map[uint64]uint16{}, new(hashFilter)
 	var ws words
 	for kind, list := range cueWords {
 		ws.read(list)
 		for i := range ws.list {
 			m[ws.list[i].hash] |= 1 << kind
+			f.add(ws.list[i].hash)
 		}
 	}
-	return m
+	return m, f
 }()
 
 // cueFeatures calls add with a feature for each pair of kinds (a kind

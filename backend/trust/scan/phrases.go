@@ -36,11 +36,19 @@ type phraseSet struct {
 	// alternative of several words is found by its last word, the words
 	// before it checked then. A bloom filter over each table turns away
 	// nearly every word of an honest text before any map is read.
-	exact, stems, dotted map[uint64][]stepRef
-	bloom                [3][1024]uint64
-	stemLen              [32]bool // lengths of stems
-	steps                int
-	leads                [][]pattWord // the words before the last of each alternative of several
+	exact         map[uint64]exactEntry
+	stems, dotted map[uint64][]stepRef
+	bloom         [3]hashFilter
+	stemLen       [32]bool // lengths of stems
+	steps         int
+	leads         [][]pattWord // the words before the last of each alternative of several
+}
+
+// exactEntry is what a word ends as itself; withStems says refs holds
+// what the word ends as a stem's too, merged when the rules were compiled.
+type exactEntry struct {
+	refs      []stepRef
+	withStems bool
 }
 
 const (
@@ -49,10 +57,16 @@ const (
 	bloomDotted
 )
 
-func (s *phraseSet) mayHave(table int, h uint64) bool {
-	b := h & 0xffff
-	return s.bloom[table][b>>6]&(1<<(b&63)) != 0
-}
+func (s *phraseSet) mayHave(table int, h uint64) bool { return s.bloom[table].mayHave(h) }
+
+// hashFilter is a one-hash bloom filter over word hashes: a table of a
+// few hundred words turns away nearly every other word with one read of
+// 8 KiB that stays in cache, before any map is read.
+type hashFilter [1024]uint64
+
+func (f *hashFilter) add(h uint64) { f[h>>6&1023] |= 1 << (h & 63) }
+
+func (f *hashFilter) mayHave(h uint64) bool { return f[h>>6&1023]&(1<<(h&63)) != 0 }
 
 // stepRef is an alternative a word can end: of which step of which
 // rule, the step's number in the set and its gap (read first when
@@ -75,7 +89,8 @@ type pattWord struct {
 }
 
 func compilePhrases(rules []phraseRule) *phraseSet {
-	s := &phraseSet{rules: rules, exact: map[uint64][]stepRef{}, stems: map[uint64][]stepRef{}, dotted: map[uint64][]stepRef{}}
+	s := &phraseSet{rules: rules, exact: map[uint64]exactEntry{}, stems: map[uint64][]stepRef{}, dotted: map[uint64][]stepRef{}}
+	texts := map[uint64]string{} // of the exact words
 	for ri, r := range rules {
 		choices, gaps, err := parsePhrase(r.pattern)
 		if err != nil {
@@ -90,27 +105,43 @@ func compilePhrases(rules []phraseRule) *phraseSet {
 					ref.lead = int32(len(s.leads))
 					s.leads = append(s.leads, alt[:len(alt)-1])
 				}
-				s.index(alt[len(alt)-1], ref)
+				last := alt[len(alt)-1]
+				s.index(last, ref)
+				if !last.stem && !last.dotted {
+					texts[last.hash] = last.text
+				}
 			}
 		}
 		s.steps += len(choices)
 		s.lengths = append(s.lengths, int32(len(choices)))
 	}
+	for h, text := range texts { // so that lookup reads one list for most words
+		e := s.exact[h]
+		for _, l := range s.stemsOf([]byte(text), nil) {
+			e.refs = mergeRefs(nil, e.refs, l)
+		}
+		e.withStems = true
+		s.exact[h] = e
+	}
 	return s
 }
 
 func (s *phraseSet) index(w pattWord, ref stepRef) {
-	table, m := bloomExact, s.exact
+	table := bloomExact
 	switch {
 	case w.stem:
-		table, m = bloomStem, s.stems
+		table = bloomStem
+		s.stems[w.hash] = append(s.stems[w.hash], ref)
 		s.stemLen[len(w.text)] = true
 	case w.dotted:
-		table, m = bloomDotted, s.dotted
+		table = bloomDotted
+		s.dotted[w.hash] = append(s.dotted[w.hash], ref)
+	default:
+		e := s.exact[w.hash]
+		e.refs = append(e.refs, ref)
+		s.exact[w.hash] = e
 	}
-	m[w.hash] = append(m[w.hash], ref)
-	b := w.hash & 0xffff
-	s.bloom[table][b>>6] |= 1 << (b & 63)
+	s.bloom[table].add(w.hash)
 }
 
 // leadsTo reports whether the words before word i are those of lead,
@@ -200,7 +231,8 @@ type match struct {
 type phraseState struct {
 	last, start []int32 // per step: the word at which the phrase up to it last ended, and where that began
 	touched     []int32
-	refs        []stepRef
+	lists       [][]stepRef
+	merged      [2][]stepRef
 }
 
 // find reports the phrases in ws: for each word that ends a rule's last step, the
@@ -214,8 +246,7 @@ func (s *phraseSet) find(ws *words, st *phraseState, out []match) []match {
 	}
 	defer st.reset()
 	for i := range ws.list {
-		refs := s.lookup(ws, i, st.refs[:0])
-		st.refs = refs
+		refs := s.lookup(ws, i, st)
 		// Later steps first, so that one word does not count twice.
 		for k := len(refs) - 1; k >= 0; k-- {
 			r := &refs[k]
@@ -247,47 +278,71 @@ func (s *phraseSet) find(ws *words, st *phraseState, out []match) []match {
 	return out
 }
 
-// lookup gathers the steps word i can end, sorted by rule and step.
-func (s *phraseSet) lookup(ws *words, i int, refs []stepRef) []stepRef {
+// lookup gathers the steps word i can end, sorted by rule and step: a
+// table's list as it is, or the lists of several merged in st's scratch
+// space.
+func (s *phraseSet) lookup(ws *words, i int, st *phraseState) []stepRef {
 	x := ws.list[i]
-	lists := 0 // each list is sorted; refs of two must be sorted again
+	lists := st.lists[:0]
+	stems := true
 	if s.mayHave(bloomExact, x.hash) {
-		if l := s.exact[x.hash]; len(l) > 0 {
-			refs = append(refs, l...)
-			lists++
+		if e, ok := s.exact[x.hash]; ok {
+			lists = append(lists, e.refs)
+			stems = !e.withStems
 		}
 	}
 	if x.dotted && s.mayHave(bloomDotted, x.hash) {
 		if l := s.dotted[x.hash]; len(l) > 0 {
-			refs = append(refs, l...)
-			lists++
+			lists = append(lists, l)
 		}
 	}
+	if stems {
+		lists = s.stemsOf(ws.text(i), lists)
+	}
+	st.lists = lists
+	switch len(lists) {
+	case 0:
+		return nil
+	case 1:
+		return lists[0]
+	}
+	refs := lists[0]
+	for k, l := range lists[1:] {
+		buf := &st.merged[k%2]
+		*buf = mergeRefs((*buf)[:0], refs, l)
+		refs = *buf
+	}
+	return refs
+}
+
+// stemsOf appends the lists of the stems word starts with.
+func (s *phraseSet) stemsOf(word []byte, lists [][]stepRef) [][]stepRef {
 	h := uint64(fnvOffset)
-	for n, c := range ws.text(i) {
+	for n, c := range word {
 		if n+1 >= len(s.stemLen) {
 			break
 		}
 		h = (h ^ uint64(c)) * fnvPrime
 		if s.stemLen[n+1] && s.mayHave(bloomStem, h) {
 			if l := s.stems[h]; len(l) > 0 {
-				refs = append(refs, l...)
-				lists++
+				lists = append(lists, l)
 			}
 		}
 	}
-	if lists > 1 {
-		sortRefs(refs)
-	}
-	return refs
+	return lists
 }
 
-func sortRefs(refs []stepRef) {
-	for i := 1; i < len(refs); i++ {
-		for j := i; j > 0 && (refs[j].rule < refs[j-1].rule || refs[j].rule == refs[j-1].rule && refs[j].step < refs[j-1].step); j-- {
-			refs[j], refs[j-1] = refs[j-1], refs[j]
+// mergeRefs appends the refs of a and b, each sorted by rule and step, in
+// that order; of equal ones, a's first.
+func mergeRefs(out, a, b []stepRef) []stepRef {
+	for len(a) > 0 && len(b) > 0 {
+		if b[0].rule < a[0].rule || b[0].rule == a[0].rule && b[0].step < a[0].step {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
 		}
 	}
+	return append(append(out, a...), b...)
 }
 
 func (st *phraseState) reset() {

@@ -125,7 +125,7 @@ func (b *blocker) read(ws *words, first int) {
 			b.endPiece(ws, pieceFrom, i)
 			pieceFrom = i
 		}
-		b.cues |= cues[w.hash]
+		b.cues |= cueKindsOf(w.hash)
 		// The word, the pair it ends, and the stems of a long word (its
 		// first four and five letters: inflections and compounds share
 		// them).
@@ -146,22 +146,15 @@ func (b *blocker) read(ws *words, first int) {
 }
 
 func (b *blocker) add(f uint32) {
-	b.addOnce(f)
-	if b.inResult {
-		b.addOnce(resultFeature(f))
-	}
-}
-
-func (b *blocker) addOnce(f uint32) {
 	if !b.seen.add(f) {
 		b.feats = append(b.feats, f)
 	}
 }
 
-// resultFeature is f's twin read only in results: a word means the same
-// in a definition and a result for the most part, and for the rest each
-// kind has its own weight (what a tool's docs say honestly, a page's
-// text does not, and the other way round).
+// resultFeature is f's twin, read with f in results only: a word means
+// the same in a definition and a result for the most part, and for the
+// rest each kind has its own weight (what a tool's docs say honestly, a
+// page's text does not, and the other way round).
 func resultFeature(f uint32) uint32 { return (f*2654435761 + 12345) & (1<<scorerBits - 1) }
 
 func (b *blocker) endPiece(ws *words, from, to int) {
@@ -225,6 +218,11 @@ func (s *scoring) piece(ws *words, from, to int, feats []uint32) {
 	sum := int32(0)
 	for _, f := range feats {
 		sum += int32(model.weights[f])
+	}
+	if s.inResult {
+		for _, f := range feats {
+			sum += int32(model.weights[resultFeature(f)])
+		}
 	}
 	s.cur.sum += sum
 	s.cur.words += to - from

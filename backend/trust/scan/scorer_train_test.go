@@ -106,6 +106,7 @@ func definitionSpans(d defCase) []example {
 func resultSpans(text string) []example {
 	sc, rec := recordingScoring()
 	defer sc.done()
+	rec.inResult = true
 	readText(nil, text, false, sc)
 	sc.end()
 	return rec.examples()
@@ -120,11 +121,19 @@ func recordingScoring() (*scoring, *recorder) {
 
 // recorder keeps the features of each block a blocker reads.
 type recorder struct {
-	blocks [][]uint32
-	cur    []uint32
+	blocks   [][]uint32
+	cur      []uint32
+	inResult bool // each feature's twin is read too (see resultFeature)
 }
 
-func (r *recorder) piece(_ *words, _, _ int, feats []uint32) { r.cur = append(r.cur, feats...) }
+func (r *recorder) piece(_ *words, _, _ int, feats []uint32) {
+	r.cur = append(r.cur, feats...)
+	if r.inResult {
+		for _, f := range feats {
+			r.cur = append(r.cur, resultFeature(f))
+		}
+	}
+}
 func (r *recorder) endBlock() {
 	r.blocks = append(r.blocks, r.cur)
 	r.cur = nil

@@ -49,10 +49,20 @@ func (w *words) read(text string) {
 	w.list, w.norm = w.list[:0], w.norm[:0]
 	sentence := int32(0)
 	for i := 0; i < len(text); {
-		r, size := rune(text[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(text[i:])
+		c := text[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case asciiWord[c]:
+				i = w.readASCIIWord(text, i, sentence)
+			case endsSentenceAt(text, i, rune(c)):
+				sentence++ // a dot inside a name (.env, mcp.json, 3.5) ends nothing
+				i++
+			default:
+				i++
+			}
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(text[i:])
 		switch {
 		case isWordRune(r):
 			if ideograph(r) {
@@ -62,12 +72,84 @@ func (w *words) read(text string) {
 			}
 			i = w.readWord(text, i, sentence)
 			continue
-		case endsSentenceAt(text, i, r):
-			sentence++ // a dot inside a name (.env, mcp.json, 3.5) ends nothing
+		case endsSentence(r):
+			sentence++
 		}
 		i += size
 	}
 	w.joinSpelledOut(text)
+}
+
+// asciiWord are the ASCII bytes words are made of.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = isWordRune(rune(c))
+	}
+	return t
+}()
+
+// byteKinds classes every byte for readASCIIWord, so that its loop
+// branches on little but a word's end.
+const (
+	kindLetter = 1 << iota
+	kindDigit
+	kindUpper
+	kindSmall
+	kindEnd  // no part of a word
+	kindSlow // a byte readWord must read: not ASCII, or an apostrophe
+)
+
+var byteKinds = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= utf8.RuneSelf || c == '\'':
+			t[c] = kindEnd | kindSlow
+		case c >= 'a' && c <= 'z':
+			t[c] = kindLetter | kindSmall
+		case c >= 'A' && c <= 'Z':
+			t[c] = kindLetter | kindUpper
+		case c >= '0' && c <= '9':
+			t[c] = kindDigit
+		default:
+			t[c] = kindEnd
+		}
+	}
+	return t
+}()
+
+// readASCIIWord reads the word starting at i, as readWord does, in one
+// pass for the common word of ASCII letters and digits only; any other
+// word it hands to readWord.
+func (w *words) readASCIIWord(text string, i int, sentence int32) int {
+	norm, from, start := w.norm, len(w.norm), i
+	h := uint64(fnvOffset)
+	letters, digits := 0, uint8(0)
+	for ; i < len(text); i++ {
+		c := text[i]
+		k := byteKinds[c]
+		if k&kindEnd != 0 {
+			if k&kindSlow != 0 {
+				return w.readWord(text, start, sentence) // the word may go on, or hide a character
+			}
+			break
+		}
+		if k&kindUpper != 0 && i > start && byteKinds[text[i-1]]&kindSmall != 0 {
+			break // a capital after a small letter starts a new word of a name (systemPrompt)
+		}
+		letters += int(k & kindLetter)
+		digits |= k & kindDigit
+		c |= 0x20 // lower case; digits have the bit already
+		norm = append(norm, c)
+		h = (h ^ uint64(c)) * fnvPrime
+	}
+	if digits != 0 && letters >= 2 {
+		norm = norm[:from+foldWord(norm[from:], false, true)]
+		h = fnv(norm[from:])
+	}
+	w.norm = norm
+	w.list = append(w.list, word{start: int32(start), end: int32(i), from: int32(from), to: int32(len(norm)),
+		hash: h, sentence: sentence, dotted: start > 0 && text[start-1] == '.'})
+	return i
 }
 
 // readWord reads the word starting at i and returns where it ends.
@@ -190,8 +272,13 @@ func (w *words) joinSpelledOut(text string) {
 		x := w.list[i]
 		return x.end-x.start == 1 && x.to-x.from == 1 && w.norm[x.from] >= 'a' && w.norm[x.from] <= 'z'
 	}
-	out := w.list[:0]
-	for i := 0; i < len(w.list); {
+	// Most texts spell nothing out: copy nothing until a run is found.
+	i := 0
+	for i < len(w.list) && !(single(i) && i+3 < len(w.list) && single(i+1) && single(i+2) && single(i+3)) {
+		i++
+	}
+	out := w.list[:i]
+	for i < len(w.list) {
 		j := i
 		for j < len(w.list) && single(j) && (j == i || w.list[j].start-w.list[j-1].end == 1 && text[w.list[j-1].end] != '\n') {
 			j++
