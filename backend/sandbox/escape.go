@@ -22,8 +22,17 @@ func EscapeControl(s string) string { return escape(s, `\\`) }
 func EscapeJSON(s string) string { return escape(s, `\`) }
 
 func escape(s, backslash string) string {
+	i := 0
+	for i < len(s) && ' ' <= s[i] && s[i] < 0x7f && s[i] != '\\' {
+		i++
+	}
+	if i == len(s) {
+		return strings.Clone(s) // the common case, copied at once: s may be a small part of a long text
+	}
 	var b strings.Builder
-	for i := 0; i < len(s); {
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for i < len(s) {
 		if c := s[i]; ' ' <= c && c < 0x7f && c != '\\' { // the common case, at once
 			b.WriteByte(c)
 			i++

@@ -12,12 +12,18 @@ type marks struct {
 	exfil   bool   // an anchor of the exfiltration phrases occurs
 	blobRun bool   // a run of base64 or hex long enough to hide text
 	plain   bool   // printable ASCII, tabs and line ends only
+	// secretAt is where the secret rules' anchors start, in order: what
+	// their expressions read (see windows).
+	secretAt []anchorAt
 }
+
+type anchorAt struct{ rule, at int32 }
 
 // An anchor that starts with a letter is looked for at word starts only.
 type anchor struct {
 	text  string
 	rules uint64
+	rule  int32 // the index of its rule in patternRules; -1 for exfiltration's
 	exfil bool
 }
 
@@ -33,9 +39,15 @@ type anchors struct {
 
 func buildAnchorIndex() *anchors {
 	idx := &anchors{}
-	add := func(text string, rules uint64, exfil bool) {
-		a := anchor{text: text, rules: rules, exfil: exfil}
+	add := func(text string, rule int, exfil bool) {
+		a := anchor{text: text, rule: int32(rule), exfil: exfil}
+		if rule >= 0 {
+			a.rules = 1 << rule
+		}
 		if !isASCII(text) {
+			if rule >= 0 && rule < secretRuleSet.to {
+				panic("scan: a secret rule's anchor is not ASCII: windows reads where anchors start, found for ASCII ones only")
+			}
 			idx.nonASCII = append(idx.nonASCII, a)
 			return
 		}
@@ -46,11 +58,11 @@ func buildAnchorIndex() *anchors {
 	}
 	for i, r := range patternRules {
 		for _, text := range r.anchors {
-			add(text, 1<<i, false)
+			add(text, i, false)
 		}
 	}
 	for _, text := range exfilAnchors {
-		add(text, 0, true)
+		add(text, -1, true)
 	}
 	return idx
 }
@@ -76,7 +88,7 @@ func matchRules(out []Finding, text string, m marks, set ruleSet) []Finding {
 			continue
 		}
 		r := &patternRules[i]
-		for _, w := range windows(text, r) {
+		for _, w := range windows(text, r, i, m.secretAt) {
 			for _, s := range r.re.FindAllStringIndex(text[w[0]:w[1]], -1) {
 				from, to := w[0]+s[0], w[0]+s[1]
 				if r.id == "secret" {
@@ -94,35 +106,28 @@ func matchRules(out []Finding, text string, m marks, set ruleSet) []Finding {
 }
 
 // windows are the parts of text a secret rule's expression reads: from
-// each of its anchors (and the byte before, for a word boundary) over the
-// token that follows and a little more, or for a PEM key to its end,
-// joined where they meet. A text that names the anchors everywhere then
-// costs each expression a read of its tokens, not of the whole text per
-// rule. Markup rules, read in definitions only, read the whole text: a
-// tag's match starts before its anchor and may run long.
-func windows(text string, r *patternRule) [][2]int {
+// each start of its anchors (and the byte before, for a word boundary;
+// at, in order, of all rules) over the token that follows and a little
+// more, or for a PEM key to its end, joined where they meet. A text that
+// names the anchors everywhere then costs each expression a read of its
+// tokens, not of the whole text per rule. Markup rules, read in
+// definitions only, read the whole text: a tag's match starts before its
+// anchor and may run long.
+func windows(text string, r *patternRule, rule int, at []anchorAt) [][2]int {
 	if r.id != "secret" {
 		return [][2]int{{0, len(text)}}
 	}
 	var out [][2]int
-	add := func(at int) {
-		from, to := max(0, at-1), min(len(text), at+secretReach(text, at, r))
+	for _, a := range at {
+		if int(a.rule) != rule {
+			continue
+		}
+		from, to := max(0, int(a.at)-1), min(len(text), int(a.at)+secretReach(text, int(a.at), r))
 		if n := len(out); n > 0 && from <= out[n-1][1] {
 			out[n-1][1] = max(out[n-1][1], to)
-			return
+			continue
 		}
 		out = append(out, [2]int{from, to})
-	}
-	var starts []int
-	for _, a := range r.anchors {
-		if !isASCII(a) {
-			return [][2]int{{0, len(text)}} // rare, and not worth a search of its own
-		}
-		foldedAt(text, a, func(i int) { starts = append(starts, i) })
-	}
-	slices.Sort(starts)
-	for _, at := range starts {
-		add(at)
 	}
 	return out
 }
@@ -238,6 +243,9 @@ func markAnchors(text string) marks {
 			if hasPrefixFold(text[i:], a.text) {
 				m.rules |= a.rules
 				m.exfil = m.exfil || a.exfil
+				if a.rule >= 0 && int(a.rule) < secretRuleSet.to {
+					m.secretAt = append(m.secretAt, anchorAt{a.rule, int32(i)})
+				}
 			}
 		}
 	}

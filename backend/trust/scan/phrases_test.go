@@ -1,8 +1,11 @@
 package scan
 
 import (
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func readWords(text string) []string {
@@ -33,6 +36,53 @@ func TestWordsUndoWhatHidesAWord(t *testing.T) {
 			t.Errorf("%q: got %q, want %q", tc.text, got, tc.want)
 		}
 	}
+}
+
+// The reader's one-pass way with words of ASCII letters and digits reads
+// every text as its general way does: random texts of the characters each
+// takes a different turn on, and the corpus'.
+func TestTheQuickWayWithASCIIWordsReadsAsTheGeneralWay(t *testing.T) {
+	alphabet := []string{"a", "z", "Q", "P", "7", "0", "3", " ", ".", "\n", "_", "'", "’", "é", "о", "\u200b", "中", "-", "!"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var texts []string
+	for range 3000 {
+		var b strings.Builder
+		for range rng.IntN(40) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, r := range loadCorpusT(t).results {
+		texts = append(texts, r.text)
+	}
+	var quick, general words
+	for _, text := range texts {
+		quick.read(text)
+		general.readGenerally(text)
+		if !reflect.DeepEqual(quick.list, general.list) || string(quick.norm) != string(general.norm) {
+			t.Fatalf("%q: read as %q, the general way as %q", text, readWords(text), general.norm)
+		}
+	}
+}
+
+// readGenerally is read with every word read by readWord.
+func (w *words) readGenerally(text string) {
+	w.list, w.norm = w.list[:0], w.norm[:0]
+	sentence := int32(0)
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case isWordRune(r) && ideograph(r):
+			w.add(text, i, i+size, sentence)
+		case isWordRune(r):
+			i = w.readWord(text, i, sentence)
+			continue
+		case endsSentenceAt(text, i, r):
+			sentence++
+		}
+		i += size
+	}
+	w.joinSpelledOut(text)
 }
 
 func TestPhrasesMatchWordsNotBytes(t *testing.T) {

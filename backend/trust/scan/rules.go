@@ -62,6 +62,8 @@ func characters(out []Finding, text string) []Finding {
 	for i, r := range text {
 		size := utf8.RuneLen(r)
 		switch {
+		case r >= 0x20 && r < 0x7f || r == '\n' || r == '\t':
+			continue // most of any text: read past before the rest are asked
 		case r == utf8.RuneError || i < skip:
 			continue
 		case r == 0x1f3f4:

@@ -35,11 +35,12 @@ func TestWindowsFindWhatTheWholeTextHolds(t *testing.T) {
 		}
 	}
 	for _, text := range texts {
+		m := markAnchors(text)
 		for i := range patternRules {
 			r := &patternRules[i]
 			want := r.re.FindAllStringIndex(text, -1)
 			var got [][]int
-			for _, w := range windows(text, r) {
+			for _, w := range windows(text, r, i, m.secretAt) {
 				for _, s := range r.re.FindAllStringIndex(text[w[0]:w[1]], -1) {
 					got = append(got, []int{w[0] + s[0], w[0] + s[1]})
 				}

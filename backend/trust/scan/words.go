@@ -147,8 +147,12 @@ func (w *words) readASCIIWord(text string, i int, sentence int32) int {
 		h = fnv(norm[from:])
 	}
 	w.norm = norm
-	w.list = append(w.list, word{start: int32(start), end: int32(i), from: int32(from), to: int32(len(norm)),
-		hash: h, sentence: sentence, dotted: start > 0 && text[start-1] == '.'})
+	// Each field stored in place: a word built aside and copied in costs a
+	// stall, the copy's wide load waiting on the narrow stores before it.
+	w.list = append(w.list, word{})
+	x := &w.list[len(w.list)-1]
+	x.start, x.end, x.from, x.to = int32(start), int32(i), int32(from), int32(len(norm))
+	x.hash, x.sentence, x.dotted = h, sentence, start > 0 && text[start-1] == '.'
 	return i
 }
 
