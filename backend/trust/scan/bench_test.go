@@ -53,11 +53,7 @@ func BenchmarkToolsList(b *testing.B) {
 // BenchmarkOutput scans a 1 MiB tool result of honest log lines, with ten
 // configured secrets to look for.
 func BenchmarkOutput(b *testing.B) {
-	var sb strings.Builder
-	for i := 0; sb.Len() < 1<<20; i++ {
-		fmt.Fprintf(&sb, "2026-11-24T10:%02d:%02dZ INFO request id=%08x path=/api/items/%d status=200 took=%dms user agent curl/8.5\n", i/60%60, i%60, i*7919, i, i%97)
-	}
-	text := sb.String()
+	text := honestLog()
 	var values []string
 	for i := range 10 {
 		values = append(values, fmt.Sprintf("configured-secret-%d-value", i))

@@ -6,7 +6,12 @@ import (
 	"testing"
 )
 
-func logText() string {
+// The parts of reading a result, each on BenchmarkOutput's honest log:
+// where its time goes. Each part's figure includes those before it
+// (words, then phrases or the score over them).
+
+// honestLog is 1 MiB of honest log lines.
+func honestLog() string {
 	var sb strings.Builder
 	for i := 0; sb.Len() < 1<<20; i++ {
 		fmt.Fprintf(&sb, "2026-11-24T10:%02d:%02dZ INFO request id=%08x path=/api/items/%d status=200 took=%dms user agent curl/8.5\n", i/60%60, i%60, i*7919, i, i%97)
@@ -15,7 +20,7 @@ func logText() string {
 }
 
 func BenchmarkPartWords(b *testing.B) {
-	text := logText()
+	text := honestLog()
 	var ws words
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
@@ -29,7 +34,7 @@ func BenchmarkPartWords(b *testing.B) {
 }
 
 func BenchmarkPartAnchors(b *testing.B) {
-	text := logText()
+	text := honestLog()
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		markAnchors(text)
@@ -37,7 +42,7 @@ func BenchmarkPartAnchors(b *testing.B) {
 }
 
 func BenchmarkPartPhrases(b *testing.B) {
-	text := logText()
+	text := honestLog()
 	var ws words
 	var st phraseState
 	var ms []match
@@ -53,7 +58,7 @@ func BenchmarkPartPhrases(b *testing.B) {
 }
 
 func BenchmarkPartScore(b *testing.B) {
-	text := logText()
+	text := honestLog()
 	var ws words
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
