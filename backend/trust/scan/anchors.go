@@ -34,6 +34,8 @@ var anchorIndex = buildAnchorIndex()
 
 type anchors struct {
 	byFirst  [256][]anchor
+	starts   [256]bool // the first bytes of the ASCII anchors
+	pairs    bytePairs // and their first two (an anchor of one byte pairs with every byte)
 	nonASCII []anchor
 }
 
@@ -52,6 +54,14 @@ func buildAnchorIndex() *anchors {
 			return
 		}
 		idx.byFirst[text[0]] = append(idx.byFirst[text[0]], a)
+		idx.starts[text[0]] = true
+		if len(text) > 1 {
+			idx.pairs.add(text[0], text[1])
+		} else {
+			for c := range 256 {
+				idx.pairs.add(text[0], byte(c))
+			}
+		}
 	}
 	if len(patternRules) > 64 {
 		panic("scan: more pattern rules than marks.rules has bits")
@@ -216,36 +226,25 @@ var byteClass = func() (t [256]uint8) {
 	return t
 }()
 
-// markAnchors reads text once.
+// markAnchors reads text for what its rules look for.
 func markAnchors(text string) marks {
-	m := marks{plain: true}
-	run := 0
-	prevLetter := false
+	m := marks{plain: plainText(text), blobRun: hasBlobRun(text)}
 	for i := 0; i < len(text); i++ {
-		c := text[i]
-		k := byteClass[c]
-		if k&classPlain == 0 && (c != '\r' || i+1 == len(text) || text[i+1] != '\n') {
-			m.plain = false
-		}
-		if k&classBlob != 0 {
-			if run++; run >= blobMin {
-				m.blobRun = true
-			}
-		} else {
-			run = 0
-		}
-		letter := k&classLetter != 0
-		if letter && prevLetter {
-			continue // inside a word, where no anchor starts
-		}
-		prevLetter = letter
-		for _, a := range anchorIndex.byFirst[lower(c)] {
-			if hasPrefixFold(text[i:], a.text) {
-				m.rules |= a.rules
-				m.exfil = m.exfil || a.exfil
-				if a.rule >= 0 && int(a.rule) < secretRuleSet.to {
-					m.secretAt = append(m.secretAt, anchorAt{a.rule, int32(i)})
+		c := lower(text[i])
+		if anchorIndex.starts[c] && (i+1 == len(text) || anchorIndex.pairs.has(c, lower(text[i+1]))) {
+			for _, a := range anchorIndex.byFirst[c] {
+				if hasPrefixFold(text[i:], a.text) {
+					m.rules |= a.rules
+					m.exfil = m.exfil || a.exfil
+					if a.rule >= 0 && int(a.rule) < secretRuleSet.to {
+						m.secretAt = append(m.secretAt, anchorAt{a.rule, int32(i)})
+					}
 				}
+			}
+		}
+		if byteClass[c]&classLetter != 0 {
+			for i+1 < len(text) && byteClass[text[i+1]]&classLetter != 0 {
+				i++ // inside a word, where no anchor starts
 			}
 		}
 	}
@@ -259,6 +258,70 @@ func markAnchors(text string) marks {
 		}
 	}
 	return m
+}
+
+// bytePairs is a set of pairs of bytes, a bit each.
+type bytePairs [256 * 256 / 64]uint64
+
+func (p *bytePairs) add(a, b byte)      { i := int(a)<<8 | int(b); p[i/64] |= 1 << (i % 64) }
+func (p *bytePairs) has(a, b byte) bool { i := int(a)<<8 | int(b); return p[i/64]&(1<<(i%64)) != 0 }
+
+// plainText reports whether text is printable ASCII, tabs and line ends
+// (a carriage return only before a line feed), eight bytes at a time
+// where it can.
+func plainText(text string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(text); i += 8 {
+		x := uint64(text[i]) | uint64(text[i+1])<<8 | uint64(text[i+2])<<16 | uint64(text[i+3])<<24 |
+			uint64(text[i+4])<<32 | uint64(text[i+5])<<40 | uint64(text[i+6])<<48 | uint64(text[i+7])<<56
+		if x&highs != 0 {
+			return false // not ASCII
+		}
+		// a byte below 0x20, or 0x7f: one with the high bit set by adding 1
+		if (x-0x20*ones)&^x&highs != 0 || (x+ones)&highs != 0 {
+			if !plainBytes(text[i:i+8], text[i+8:]) {
+				return false
+			}
+		}
+	}
+	return plainBytes(text[i:], "")
+}
+
+// plainBytes is plainText for s, byte by byte, which next follows.
+func plainBytes(s, next string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; byteClass[c]&classPlain == 0 {
+			if c != '\r' || !(i+1 < len(s) && s[i+1] == '\n' || i+1 == len(s) && next != "" && next[0] == '\n') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// hasBlobRun reports whether text holds a run of blobMin bytes that may be
+// base64 or hex. It reads the last byte a run from where one may start
+// would hold, and back from it: prose, its words blobMin apart at most,
+// costs a read of one byte in some tens.
+func hasBlobRun(text string) bool {
+	blob := func(i int) bool { return byteClass[text[i]]&classBlob != 0 }
+	start, known := 0, 0 // a run may start at start; bytes from start to known are of one
+	for end := blobMin - 1; end < len(text); end = start + blobMin - 1 {
+		if !blob(end) {
+			start, known = end+1, end+1
+			continue
+		}
+		j := end - 1
+		for j >= known && blob(j) {
+			j--
+		}
+		if j < known {
+			return true
+		}
+		start, known = j+1, end+1
+	}
+	return false
 }
 
 // hasPrefixFold reports whether s starts with prefix (lower case ASCII),
