@@ -245,7 +245,11 @@ func (s *phraseSet) find(ws *words, st *phraseState, out []match) []match {
 		}
 	}
 	defer st.reset()
+	sentenceFrom := int32(0) // the first word of word i's sentence, in which a phrase under way must have begun
 	for i := range ws.list {
+		if i > 0 && ws.list[i].sentence != ws.list[i-1].sentence {
+			sentenceFrom = int32(i)
+		}
 		refs := s.lookup(ws, i, st)
 		// Later steps first, so that one word does not count twice.
 		for k := len(refs) - 1; k >= 0; k-- {
@@ -254,7 +258,7 @@ func (s *phraseSet) find(ws *words, st *phraseState, out []match) []match {
 			first := int32(i) - r.words + 1 // the alternative's first word
 			if r.step > 0 {
 				last := st.last[at-1]
-				if first-last-1 > r.gap || first <= last || ws.list[st.start[at-1]].sentence != ws.list[i].sentence {
+				if first-last-1 > r.gap || first <= last || st.start[at-1] < sentenceFrom {
 					continue
 				}
 			}

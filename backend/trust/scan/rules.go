@@ -62,8 +62,8 @@ func characters(out []Finding, text string) []Finding {
 	for i, r := range text {
 		size := utf8.RuneLen(r)
 		switch {
-		case r >= 0x20 && r < 0x7f || r == '\n' || r == '\t':
-			continue // most of any text: read past before the rest are asked
+		case r >= 0x20 && r < 0x7f || r == '\n' || r == '\t', r >= 0xa0 && r < 0x2000 && r != 0xad && r != 0x180e, r > 0x206f && r < 0xfeff:
+			continue // most of any text, in any script: read past before the rest are asked
 		case r == utf8.RuneError || i < skip:
 			continue
 		case r == 0x1f3f4:
