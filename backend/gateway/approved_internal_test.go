@@ -1,7 +1,10 @@
 package gateway
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"strings"
 	"testing"
 
@@ -68,5 +71,55 @@ func TestDeclinedSaysWhoDecided(t *testing.T) {
 	byPerson := declined(d, "rm", policy.Outcome{Decision: store.Deny, DecidedBy: "user ada", ApprovalID: 7}).Error()
 	if !strings.Contains(byPerson, "a person declined") || !strings.Contains(byPerson, "held call 7") {
 		t.Errorf("denied by a person: %s", byPerson)
+	}
+}
+
+// A call with no arguments reaches the server with an empty object, as
+// the SDK's own client sends one, not with "arguments": null, which
+// servers refuse: a client that leaves arguments out (as the TypeScript
+// SDK's does) is read off the wire here.
+func TestACallWithoutArgumentsIsForwardedWithout(t *testing.T) {
+	var got []string
+	add := func(s *mcp.Server) {
+		s.AddTool(&mcp.Tool{Name: "now", Description: "Says the time.", InputSchema: map[string]any{"type": "object"},
+			Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true}},
+			func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				got = append(got, string(req.Params.Arguments))
+				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "noon"}}}, nil
+			})
+	}
+	g, _ := memGateway(t, nil, memBackend{name: "srv", add: add})
+	ctx := context.Background()
+	serverEnd, clientEnd := net.Pipe()
+	ss, err := g.Server().Connect(ctx, &mcp.IOTransport{Reader: serverEnd, Writer: serverEnd}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ss.Close()
+	defer clientEnd.Close()
+	lines := bufio.NewScanner(clientEnd)
+	send := func(msg string) {
+		if _, err := io.WriteString(clientEnd, msg+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reply := func() string {
+		if !lines.Scan() {
+			t.Fatalf("no reply: %v", lines.Err())
+		}
+		return lines.Text()
+	}
+	send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
+	reply()
+	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"srv__now"}}`)
+	send(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"srv__now","arguments":{"tz":"UTC"}}}`)
+	for range 2 {
+		if r := reply(); !strings.Contains(r, "noon") {
+			t.Fatalf("reply %s", r)
+		}
+	}
+	if len(got) != 2 || got[0] != "{}" || got[1] != `{"tz":"UTC"}` {
+		t.Errorf("the server received arguments %q; want {}, then the call's own", got)
 	}
 }

@@ -166,7 +166,7 @@ func (g *Gateway) callTool(ctx context.Context, d *downstream, original string, 
 	if err != nil {
 		return nil, err
 	}
-	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Meta: meta, Name: original, Arguments: args})
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Meta: meta, Name: original, Arguments: argumentsOf(args)})
 	if err != nil {
 		return nil, g.downstreamErr(d, cs, err)
 	}
@@ -174,6 +174,16 @@ func (g *Gateway) callTool(ctx context.Context, d *downstream, original string, 
 		return nil, err
 	}
 	return res, nil
+}
+
+// argumentsOf is a call's arguments as CallToolParams takes them: none at
+// all for a call that had none (or null), which a nil json.RawMessage in
+// the interface would send as "arguments": null, refused by servers.
+func argumentsOf(args json.RawMessage) any {
+	if len(args) == 0 || string(args) == "null" {
+		return nil
+	}
+	return args
 }
 
 func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandler {
