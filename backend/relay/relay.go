@@ -35,9 +35,16 @@ func h2cOnly() *http.Protocols {
 }
 
 // Serve answers HTTP/2 on the stream made of r and w and proxies every
-// request to target (scheme and host; the request's path is kept). It
-// returns when the stream ends.
+// request to target (scheme and host; the request's path is kept), naming
+// localhost and target's port as its Host: a server's guard against DNS
+// rebinding (the TypeScript SDK's, by default) accepts only a loopback
+// Host, and the name the server is dialed by on its network is no concern
+// of its own. It returns when the stream ends.
 func Serve(r io.Reader, w io.Writer, target *url.URL) error {
+	host := "localhost"
+	if port := target.Port(); port != "" {
+		host += ":" + port
+	}
 	upstream := &http.Transport{
 		Proxy:               nil, // the server is on this network; nothing else is reachable
 		DialContext:         dialWhenReady,
@@ -47,7 +54,7 @@ func Serve(r io.Reader, w io.Writer, target *url.URL) error {
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
-			pr.Out.Host = target.Host
+			pr.Out.Host = host
 		},
 		Transport:     upstream,
 		FlushInterval: -1, // server-sent events pass through as they come

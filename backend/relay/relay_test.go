@@ -28,9 +28,24 @@ func TestSessionOverRelay(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // overlap the calls
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: in.Text}}}, nil, nil
 	})
-	hs := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil))
+	handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+	var hostsMu sync.Mutex
+	hosts := map[string]bool{}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hostsMu.Lock()
+		hosts[r.Host] = true
+		hostsMu.Unlock()
+		handler.ServeHTTP(w, r)
+	}))
 	defer hs.Close()
 	target, _ := url.Parse(hs.URL)
+	defer func() { // a DNS-rebinding guard accepts it: the TypeScript SDK's refuses any other name
+		hostsMu.Lock()
+		defer hostsMu.Unlock()
+		if want := "localhost:" + target.Port(); len(hosts) != 1 || !hosts[want] {
+			t.Errorf("the server was sent Host %v; want only %s", hosts, want)
+		}
+	}()
 
 	toRelay, fromClient := io.Pipe()
 	toClient, fromRelay := io.Pipe()
