@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"time"
@@ -30,8 +31,8 @@ type HTTPOptions struct {
 	// AnyHost accepts every Host: for a unix socket, which no browser
 	// reaches, so no rebinding page either.
 	AnyHost bool
-	// AllowedOrigins are the browser origins accepted; none by default, so
-	// no web page can drive the gateway.
+	// AllowedOrigins are the browser origins accepted besides loopback
+	// ones (see originAllowed); none by default.
 	AllowedOrigins []string
 	// MaxBodyBytes caps a request body (default 4 MiB).
 	MaxBodyBytes int64
@@ -57,7 +58,7 @@ func (g *Gateway) HTTPHandler(o HTTPOptions) http.Handler {
 		switch {
 		case !o.hostAllowed(r.Host):
 			refuse(w, http.StatusForbidden, fmt.Sprintf("host %q is not this gateway's address", r.Host))
-		case r.Header.Get("Origin") != "" && !slices.Contains(o.AllowedOrigins, r.Header.Get("Origin")):
+		case !o.originAllowed(r.Header.Get("Origin")):
 			refuse(w, http.StatusForbidden, fmt.Sprintf("origin %q may not use this gateway", r.Header.Get("Origin")))
 		case o.Token == "" || subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="bulkhead"`)
@@ -68,6 +69,24 @@ func (g *Gateway) HTTPHandler(o HTTPOptions) http.Handler {
 	})
 }
 
+// originAllowed accepts no Origin (a client that is not a browser), the
+// AllowedOrigins, and pages served from this machine's loopback (a local
+// client's UI, such as an inspector), as the spec's guidance allows: those
+// still need the token, which no page can read, and every other page is
+// refused before the token is even looked at.
+func (o HTTPOptions) originAllowed(origin string) bool {
+	if origin == "" || slices.Contains(o.AllowedOrigins, origin) {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Path != "" || u.User != nil {
+		return false
+	}
+	return loopbackName(u.Hostname())
+}
+
+func loopbackName(name string) bool { return name == "localhost" || name == "127.0.0.1" || name == "::1" }
+
 func (o HTTPOptions) hostAllowed(host string) bool {
 	if o.AnyHost || slices.Contains(o.ExtraHosts, host) {
 		return true
@@ -76,7 +95,7 @@ func (o HTTPOptions) hostAllowed(host string) bool {
 	if err != nil || port != o.Port {
 		return false
 	}
-	return name == "localhost" || name == "127.0.0.1" || name == "::1"
+	return loopbackName(name)
 }
 
 // refuse answers with a JSON-RPC error object, which MCP clients show.

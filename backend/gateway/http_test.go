@@ -176,6 +176,13 @@ func TestHTTPRefusesWhatIsNotItsClient(t *testing.T) {
 		{"wrong token", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+strings.Repeat("x", len(token))) }, init, 401, "bearer token"},
 		{"token as a query", func(r *http.Request) { r.Header.Del("Authorization"); r.URL.RawQuery = "token=" + token }, init, 401, "bearer token"},
 		{"web page origin", func(r *http.Request) { r.Header.Set("Origin", "https://evil.example") }, init, 403, "origin"},
+		{"web page named like loopback", func(r *http.Request) { r.Header.Set("Origin", "http://localhost.evil.example") }, init, 403, "origin"},
+		{"sandboxed page", func(r *http.Request) { r.Header.Set("Origin", "null") }, init, 403, "origin"},
+		{"loopback page without the token", func(r *http.Request) {
+			r.Header.Set("Origin", "http://localhost:6274")
+			r.Header.Del("Authorization")
+		}, init, 401, "bearer token"},
+		{"loopback page with the token", func(r *http.Request) { r.Header.Set("Origin", "http://127.0.0.1:6274") }, init, 200, ""},
 		{"DNS rebinding host", func(r *http.Request) { r.Host = "evil.example:" + port }, init, 403, "host"},
 		{"loopback on another port", func(r *http.Request) { r.Host = "localhost:1" }, init, 403, "host"},
 		{"oversized body", func(*http.Request) {}, `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"` + strings.Repeat("x", 5<<20) + `"}}`, 413, ""},
