@@ -85,7 +85,9 @@ func (o HTTPOptions) originAllowed(origin string) bool {
 	return loopbackName(u.Hostname())
 }
 
-func loopbackName(name string) bool { return name == "localhost" || name == "127.0.0.1" || name == "::1" }
+func loopbackName(name string) bool {
+	return name == "localhost" || name == "127.0.0.1" || name == "::1"
+}
 
 func (o HTTPOptions) hostAllowed(host string) bool {
 	if o.AnyHost || slices.Contains(o.ExtraHosts, host) {
