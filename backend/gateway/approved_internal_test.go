@@ -3,6 +3,7 @@ package gateway
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -79,12 +80,12 @@ func TestDeclinedSaysWhoDecided(t *testing.T) {
 // servers refuse: a client that leaves arguments out (as the TypeScript
 // SDK's does) is read off the wire here.
 func TestACallWithoutArgumentsIsForwardedWithout(t *testing.T) {
-	var got []string
+	got := make(chan string, 2)
 	add := func(s *mcp.Server) {
 		s.AddTool(&mcp.Tool{Name: "now", Description: "Says the time.", InputSchema: map[string]any{"type": "object"},
 			Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true}},
 			func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-				got = append(got, string(req.Params.Arguments))
+				got <- string(req.Params.Arguments)
 				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "noon"}}}, nil
 			})
 	}
@@ -112,14 +113,16 @@ func TestACallWithoutArgumentsIsForwardedWithout(t *testing.T) {
 	send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
 	reply()
 	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
-	send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"srv__now"}}`)
-	send(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"srv__now","arguments":{"tz":"UTC"}}}`)
-	for range 2 {
+	for i, c := range []struct{ params, want string }{
+		{`{"name":"srv__now"}`, "{}"},
+		{`{"name":"srv__now","arguments":{"tz":"UTC"}}`, `{"tz":"UTC"}`},
+	} {
+		send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":%s}`, i+2, c.params))
 		if r := reply(); !strings.Contains(r, "noon") {
 			t.Fatalf("reply %s", r)
 		}
-	}
-	if len(got) != 2 || got[0] != "{}" || got[1] != `{"tz":"UTC"}` {
-		t.Errorf("the server received arguments %q; want {}, then the call's own", got)
+		if args := <-got; args != c.want {
+			t.Errorf("for params %s the server received arguments %s; want %s", c.params, args, c.want)
+		}
 	}
 }

@@ -26,7 +26,10 @@ type Backend interface {
 
 // Process is one running instance of a server.
 type Process interface {
-	Transport() mcp.Transport
+	// Transport speaks to the server; seen, if not nil, hears of each
+	// message the server sends, as read off the wire, before the SDK
+	// decodes it (see progress.go).
+	Transport(seen func(msg []byte)) mcp.Transport
 	Done() <-chan struct{}
 	Err() error // why it ended; valid after Done
 	Stop(ctx context.Context) error
@@ -128,23 +131,25 @@ type sandboxProcess struct{ sb *sandbox.Sandbox }
 // Transport speaks to the server over its attached stdio (guardedStdio). A
 // server that speaks HTTP is reached through its relay, whose stdio carries
 // the HTTP.
-func (p sandboxProcess) Transport() mcp.Transport {
+func (p sandboxProcess) Transport(seen func([]byte)) mcp.Transport {
 	if h := p.sb.Spec.HTTP; p.sb.Spec.Transport == catalog.TransportHTTP && h != nil {
+		client := relay.Client(p.sb.Stdout(), p.sb.Stdin())
+		client.Transport = seeingEvents(client.Transport, seen)
 		return &mcp.StreamableClientTransport{
 			// The host is never dialed: every request rides the relay.
 			Endpoint:     "http://" + p.sb.Spec.Server + h.Path,
-			HTTPClient:   relay.Client(p.sb.Stdout(), p.sb.Stdin()),
+			HTTPClient:   client,
 			MaxEventSize: MaxMessageBytes,
 		}
 	}
-	return guardedStdio(p.sb.Spec.Server, p.sb.Stdout(), p.sb.Stdin(), p.sb.Log())
+	return guardedStdio(p.sb.Spec.Server, p.sb.Stdout(), p.sb.Stdin(), p.sb.Log(), seen)
 }
 
 // guardedStdio speaks to a server over its stdio. Lines that are not
 // JSON-RPC (a banner, stray prints) are dropped and noted in its log
 // rather than ending the session; a reply dropped (too large, too deep)
 // fails the call waiting for it at once.
-func guardedStdio(server string, stdout io.Reader, stdin io.WriteCloser, log io.Writer) mcp.Transport {
+func guardedStdio(server string, stdout io.Reader, stdin io.WriteCloser, log io.Writer, seen func([]byte)) mcp.Transport {
 	note := func(bad Dropped) []byte {
 		fmt.Fprintf(log, "bulkhead: dropped a line the server wrote to stdout (%s): %s\n", bad.Reason, bad.Sample)
 		if bad.ID == nil || bad.Request {
@@ -152,7 +157,7 @@ func guardedStdio(server string, stdout io.Reader, stdin io.WriteCloser, log io.
 		}
 		return errorLine(bad.ID, CodeServerFailed, fmt.Sprintf("server %q sent a reply the gateway could not read (%s); it was dropped", server, bad.Reason))
 	}
-	return &mcp.IOTransport{Reader: Guard(stdout, MaxMessageBytes, note), Writer: stdin}
+	return &mcp.IOTransport{Reader: newGuard(stdout, MaxMessageBytes, note, seen), Writer: stdin}
 }
 
 func (p sandboxProcess) Done() <-chan struct{}          { return p.sb.Done() }

@@ -47,9 +47,9 @@ type killProc struct {
 	done      chan struct{}
 }
 
-func (p *killProc) Transport() mcp.Transport { return p.transport }
-func (p *killProc) Done() <-chan struct{}    { return p.done }
-func (p *killProc) Err() error               { return nil }
+func (p *killProc) Transport(func([]byte)) mcp.Transport { return p.transport }
+func (p *killProc) Done() <-chan struct{}                { return p.done }
+func (p *killProc) Err() error                           { return nil }
 func (p *killProc) Stop(ctx context.Context) error {
 	p.once.Do(p.kill)
 	select {

@@ -121,7 +121,7 @@ func (d *downstream) start(done chan struct{}) {
 	proc, err := d.backend.Start(ctx)
 	var cs *mcp.ClientSession
 	if err == nil {
-		cs, err = d.client.Connect(ctx, proc.Transport(), &mcp.ClientSessionOptions{ProtocolVersion: downstreamVersion})
+		cs, err = d.client.Connect(ctx, proc.Transport(d.g.sawMessage), &mcp.ClientSessionOptions{ProtocolVersion: downstreamVersion})
 		if err != nil {
 			proc.Stop(context.WithoutCancel(ctx))
 			if perr := proc.Err(); perr != nil {

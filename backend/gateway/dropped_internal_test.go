@@ -28,13 +28,7 @@ func (b pipeBackend) Name() string { return b.name }
 func (b pipeBackend) Start(ctx context.Context) (Process, error) {
 	srv := mcp.NewServer(&mcp.Implementation{Name: b.name, Version: "1"}, nil)
 	b.add(srv)
-	toServer, fromClient := io.Pipe()
-	fromServer, toClient := io.Pipe()
-	ss, err := srv.Connect(ctx, &mcp.IOTransport{Reader: toServer, Writer: deepener{toClient}}, nil)
-	if err != nil {
-		return nil, err
-	}
-	return &memProc{ss: ss, done: make(chan struct{}), transport: guardedStdio(b.name, fromServer, fromClient, b.log)}, nil
+	return pipedProc(ctx, srv, b.name, b.log, func(w io.WriteCloser) io.WriteCloser { return deepener{w} })
 }
 
 // deepMarker in a reply makes deepener send, for the same id, a reply

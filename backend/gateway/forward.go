@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -22,20 +20,11 @@ import (
 // roots changed.
 var rootsPlaceholder = &mcp.Root{URI: "bulkhead:roots", Name: "answered by the connected client"}
 
-// progressGrace is how long a finished request's progress token still routes.
-const progressGrace = 10 * time.Second
-
-// progressRoute maps a gateway-issued progress token back to the client
-// session and the token it chose: clients pick tokens independently, so
-// two may use the same one.
-type progressRoute struct {
-	session *mcp.ServerSession
-	token   any
-}
-
 // begin marks a client request in flight to d, applies the call timeout
 // and swaps the progress token for one of the gateway's. The returned meta
-// goes downstream; end must be called when the request is over.
+// goes downstream; end must be called when the request is over, and first
+// waits for the progress the server sent before its answer to be passed
+// on, so that none comes after the result.
 func (g *Gateway) begin(ctx context.Context, d *downstream, ss *mcp.ServerSession, meta mcp.Meta) (context.Context, mcp.Meta, func()) {
 	ctx, cancel := context.WithTimeout(ctx, g.opts.CallTimeout)
 	g.mu.Lock()
@@ -43,31 +32,20 @@ func (g *Gateway) begin(ctx context.Context, d *downstream, ss *mcp.ServerSessio
 		g.inflight[d] = map[*mcp.ServerSession]int{}
 	}
 	g.inflight[d][ss]++
-	var token string
-	if t, ok := meta["progressToken"]; ok && t != nil {
-		g.nextToken++
-		token = "bulkhead-" + strconv.FormatUint(g.nextToken, 10)
-		g.progress[token] = progressRoute{session: ss, token: t}
-		meta = maps.Clone(meta)
-		meta["progressToken"] = token
-	}
 	g.mu.Unlock()
+	meta, route := g.routeProgress(ctx, ss, meta)
 	return ctx, meta, func() {
+		if route != nil {
+			g.settleProgress(ctx, route)
+		}
 		cancel()
 		g.mu.Lock()
 		if g.inflight[d][ss]--; g.inflight[d][ss] <= 0 {
 			delete(g.inflight[d], ss)
 		}
 		g.mu.Unlock()
-		if token != "" {
-			// The SDK handles notifications concurrently with responses, so
-			// the last progress may be handled after the result: keep the
-			// route a little longer.
-			time.AfterFunc(progressGrace, func() {
-				g.mu.Lock()
-				delete(g.progress, token)
-				g.mu.Unlock()
-			})
+		if route != nil {
+			g.forgetProgress(route)
 		}
 	}
 }
@@ -418,19 +396,8 @@ func (g *Gateway) newClient(d *downstream) *mcp.Client {
 				ss.Log(ctx, &p)
 			}
 		},
-		ProgressNotificationHandler: func(ctx context.Context, req *mcp.ProgressNotificationClientRequest) {
-			if !d.admit() {
-				return
-			}
-			key, _ := req.Params.ProgressToken.(string)
-			g.mu.Lock()
-			r, ok := g.progress[key]
-			g.mu.Unlock()
-			p := *req.Params
-			if ok && g.screenNotice(d, "progress message", []textSlot{{p.Message, func(s string) { p.Message = s }}}) {
-				p.ProgressToken = r.token
-				r.session.NotifyProgress(ctx, &p)
-			}
+		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+			g.passProgress(d, req.Params)
 		},
 	})
 	c.AddRoots(rootsPlaceholder)

@@ -24,6 +24,7 @@ type guard struct {
 	r       *bufio.Reader
 	max     int
 	onBad   func(Dropped) []byte
+	seen    func(msg []byte) // hears of each line passed on, if set
 	pending []byte
 }
 
@@ -42,7 +43,12 @@ type Dropped struct {
 // Guard wraps a stream; onBad hears of each dropped line, and what it
 // returns (a whole line, or nothing) is passed on in its place.
 func Guard(r io.Reader, max int, onBad func(Dropped) []byte) io.ReadCloser {
-	return &guard{r: bufio.NewReaderSize(r, 64<<10), max: max, onBad: onBad}
+	return newGuard(r, max, onBad, nil)
+}
+
+// newGuard is Guard whose seen, if not nil, hears of each line passed on.
+func newGuard(r io.Reader, max int, onBad func(Dropped) []byte, seen func([]byte)) *guard {
+	return &guard{r: bufio.NewReaderSize(r, 64<<10), max: max, onBad: onBad, seen: seen}
 }
 
 func (g *guard) Read(p []byte) (int, error) {
@@ -81,6 +87,9 @@ func (g *guard) next() ([]byte, error) {
 		case trimmed[0] != '{':
 			bad.Code, bad.Reason = CodeInvalidRequest, "invalid request: a message must be one JSON object (batches are not supported)"
 		default:
+			if g.seen != nil {
+				g.seen(trimmed)
+			}
 			return append(trimmed, '\n'), nil
 		}
 		if bad.Code != 0 {

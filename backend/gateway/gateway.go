@@ -101,7 +101,7 @@ type Gateway struct {
 	subs      map[*downstream]map[string]int
 	levels    map[*mcp.ServerSession]mcp.LoggingLevel
 	inflight  map[*downstream]map[*mcp.ServerSession]int
-	progress  map[string]progressRoute
+	progress  map[string]*progressRoute
 	nextToken uint64
 
 	toggles atomic.Pointer[store.Toggles] // servers and tools a person turned on or off (toggles.go)
@@ -142,7 +142,7 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 		opts: opts, byName: map[string]*downstream{}, log: opts.Logger, ctx: ctx, cancel: cancel,
 		owners: map[string]*downstream{}, subs: map[*downstream]map[string]int{},
 		levels: map[*mcp.ServerSession]mcp.LoggingLevel{}, inflight: map[*downstream]map[*mcp.ServerSession]int{},
-		progress: map[string]progressRoute{},
+		progress: map[string]*progressRoute{},
 		judging:  scan.NewContext(nil).WithSecrets(opts.Secrets).WithJudge(opts.Judge),
 	}
 	for _, b := range backends {

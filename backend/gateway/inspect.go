@@ -39,7 +39,7 @@ func Inspect(ctx context.Context, eng *sandbox.Engine, e catalog.Entry, pull san
 		}
 	}()
 	c := mcp.NewClient(&mcp.Implementation{Name: "bulkhead-scan", Version: "1"}, nil)
-	cs, err := c.Connect(ctx, sandboxProcess{sb}.Transport(), nil)
+	cs, err := c.Connect(ctx, sandboxProcess{sb}.Transport(nil), nil)
 	if err != nil {
 		return nil, fmt.Errorf("server %q did not start speaking MCP: %w", e.Name, err)
 	}

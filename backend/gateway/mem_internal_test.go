@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"io"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -34,24 +35,37 @@ func (b memBackend) Start(ctx context.Context) (Process, error) {
 	if b.add != nil {
 		b.add(srv)
 	}
-	clientEnd, serverEnd := mcp.NewInMemoryTransports()
-	ss, err := srv.Connect(ctx, serverEnd, nil)
+	return pipedProc(ctx, srv, b.name, io.Discard, nil)
+}
+
+// pipedProc connects srv over pipes, read through the same guard as a
+// sandbox's stdout; wrap, if not nil, wraps what srv writes.
+func pipedProc(ctx context.Context, srv *mcp.Server, name string, log io.Writer, wrap func(io.WriteCloser) io.WriteCloser) (*memProc, error) {
+	toServer, fromClient := io.Pipe()
+	fromServer, toClient := io.Pipe()
+	var out io.WriteCloser = toClient
+	if wrap != nil {
+		out = wrap(toClient)
+	}
+	ss, err := srv.Connect(ctx, &mcp.IOTransport{Reader: toServer, Writer: out}, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &memProc{ss: ss, transport: clientEnd, done: make(chan struct{})}, nil
+	return &memProc{ss: ss, done: make(chan struct{}), transport: func(seen func([]byte)) mcp.Transport {
+		return guardedStdio(name, fromServer, fromClient, log, seen)
+	}}, nil
 }
 
 type memProc struct {
 	ss        *mcp.ServerSession
-	transport mcp.Transport
+	transport func(seen func([]byte)) mcp.Transport
 	done      chan struct{}
 	once      sync.Once
 }
 
-func (p *memProc) Transport() mcp.Transport { return p.transport }
-func (p *memProc) Done() <-chan struct{}    { return p.done }
-func (p *memProc) Err() error               { return nil }
+func (p *memProc) Transport(seen func([]byte)) mcp.Transport { return p.transport(seen) }
+func (p *memProc) Done() <-chan struct{}                     { return p.done }
+func (p *memProc) Err() error                                { return nil }
 func (p *memProc) Stop(context.Context) error {
 	p.once.Do(func() { p.ss.Close(); close(p.done) })
 	return nil

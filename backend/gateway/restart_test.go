@@ -97,8 +97,8 @@ type memProcess struct {
 	once      sync.Once
 }
 
-func (p *memProcess) Transport() mcp.Transport   { return p.transport }
-func (p *memProcess) Done() <-chan struct{}      { return p.done }
-func (p *memProcess) Err() error                 { return nil }
-func (p *memProcess) Stop(context.Context) error { p.end(); return nil }
-func (p *memProcess) end()                       { p.once.Do(func() { p.ss.Close(); close(p.done) }) }
+func (p *memProcess) Transport(func([]byte)) mcp.Transport { return p.transport }
+func (p *memProcess) Done() <-chan struct{}                { return p.done }
+func (p *memProcess) Err() error                           { return nil }
+func (p *memProcess) Stop(context.Context) error           { p.end(); return nil }
+func (p *memProcess) end()                                 { p.once.Do(func() { p.ss.Close(); close(p.done) }) }

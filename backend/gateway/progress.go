@@ -1,0 +1,201 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"maps"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Progress a server reports goes to the client request it is about, on
+// that request's own stream (over HTTP, the request's response stream, so
+// a client need not keep a stream of its own open), and before the
+// request's result. The SDK hands notifications to their handler apart
+// from responses, so a result could overtake the last progress before it:
+// progress is counted as it is read off the wire (Process.Transport's
+// seen), in order with the answers, and a request's end waits until what
+// was read is passed on.
+
+// progressGrace is how long a finished request's progress token still
+// routes, for progress that comes too late to be waited for.
+const progressGrace = 10 * time.Second
+
+// progressWait bounds a request's wait for its progress to be passed on.
+const progressWait = 5 * time.Second
+
+// progressRoute maps a gateway-issued progress token back to the client
+// request it stands for and the token that client chose: clients pick
+// tokens independently, so two may use the same one.
+type progressRoute struct {
+	key     string // the gateway's token
+	session *mcp.ServerSession
+	ctx     context.Context // the client request's: it names the stream to send on
+	token   any
+
+	// guarded by Gateway.mu
+	read, passed int           // progress notifications read off the transport, and handled
+	passing      chan struct{} // closed, and made anew, as passed grows
+}
+
+// routeProgress swaps the progress token in meta, if any, for one of the
+// gateway's that routes to the client request of ctx.
+func (g *Gateway) routeProgress(ctx context.Context, ss *mcp.ServerSession, meta mcp.Meta) (mcp.Meta, *progressRoute) {
+	t, ok := meta["progressToken"]
+	if !ok || t == nil {
+		return meta, nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.nextToken++
+	r := &progressRoute{key: "bulkhead-" + strconv.FormatUint(g.nextToken, 10), session: ss, ctx: ctx, token: t, passing: make(chan struct{})}
+	g.progress[r.key] = r
+	meta = maps.Clone(meta)
+	meta["progressToken"] = r.key
+	return meta, r
+}
+
+// settleProgress waits, at most progressWait, until the progress of r read
+// so far has been passed on.
+func (g *Gateway) settleProgress(ctx context.Context, r *progressRoute) {
+	timer := time.NewTimer(progressWait)
+	defer timer.Stop()
+	for {
+		g.mu.Lock()
+		done, passing := r.passed >= r.read, r.passing
+		g.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-passing:
+		case <-timer.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// forgetProgress drops a finished request's route after progressGrace.
+func (g *Gateway) forgetProgress(r *progressRoute) {
+	time.AfterFunc(progressGrace, func() {
+		g.mu.Lock()
+		delete(g.progress, r.key)
+		g.mu.Unlock()
+	})
+}
+
+// passProgress passes a server's progress on to the client request its
+// token routes to, screened and within the server's flood budget.
+func (g *Gateway) passProgress(d *downstream, params *mcp.ProgressNotificationParams) {
+	key, _ := params.ProgressToken.(string)
+	g.mu.Lock()
+	r := g.progress[key]
+	g.mu.Unlock()
+	if r == nil {
+		return
+	}
+	defer func() {
+		g.mu.Lock()
+		r.passed++
+		close(r.passing)
+		r.passing = make(chan struct{})
+		g.mu.Unlock()
+	}()
+	p := *params
+	if !d.admit() || !g.screenNotice(d, "progress message", []textSlot{{p.Message, func(s string) { p.Message = s }}}) {
+		return
+	}
+	p.ProgressToken = r.token
+	// The request's context names its stream; one that came too late for
+	// its request's wait is still sent, if that stream takes it.
+	r.session.NotifyProgress(context.WithoutCancel(r.ctx), &p)
+}
+
+// sawMessage counts a message a server sent, as read off the wire, if it
+// is progress for one of the gateway's routes.
+func (g *Gateway) sawMessage(msg []byte) {
+	if !bytes.Contains(msg, []byte(`"notifications/progress"`)) {
+		return
+	}
+	var n struct {
+		Method string `json:"method"`
+		Params struct {
+			Token any `json:"progressToken"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(msg, &n) != nil || n.Method != "notifications/progress" {
+		return
+	}
+	key, _ := n.Params.Token.(string)
+	g.mu.Lock()
+	if r := g.progress[key]; r != nil {
+		r.read++
+	}
+	g.mu.Unlock()
+}
+
+// seeingEvents has seen hear of each message of the server-sent event
+// streams rt's responses carry, as the client reads them; nil seen leaves
+// rt as it is.
+func seeingEvents(rt http.RoundTripper, seen func([]byte)) http.RoundTripper {
+	if seen == nil {
+		return rt
+	}
+	return roundTripper(func(req *http.Request) (*http.Response, error) {
+		resp, err := rt.RoundTrip(req)
+		if err == nil && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+			resp.Body = &eventReader{ReadCloser: resp.Body, seen: seen}
+		}
+		return resp, err
+	})
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// eventReader passes a stream of server-sent events on as it is, handing
+// each data line to seen. A line longer than maxSeenLine is not handed on:
+// seen looks for small messages (progress), and the rest of the stream is
+// read by the SDK.
+type eventReader struct {
+	io.ReadCloser
+	seen     func([]byte)
+	line     []byte
+	overlong bool
+}
+
+const maxSeenLine = 64 << 10
+
+func (e *eventReader) Read(p []byte) (int, error) {
+	n, err := e.ReadCloser.Read(p)
+	for rest := p[:n]; len(rest) > 0; {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			e.keep(rest)
+			break
+		}
+		e.keep(rest[:i])
+		if data, ok := bytes.CutPrefix(e.line, []byte("data:")); ok && !e.overlong {
+			e.seen(bytes.TrimSpace(data))
+		}
+		e.line, e.overlong, rest = e.line[:0], false, rest[i+1:]
+	}
+	return n, err
+}
+
+func (e *eventReader) keep(b []byte) {
+	if len(e.line)+len(b) > maxSeenLine {
+		e.overlong = true
+		return
+	}
+	e.line = append(e.line, b...)
+}
