@@ -115,11 +115,16 @@ func clientOf(ss *mcp.ServerSession) string {
 	return "unknown client"
 }
 
-// sessionOf names a client session, unique across gateway processes.
+// sessionOf names a client session, unique across gateway processes. Over
+// HTTP a session without an ID is a stateless request (2026-07-28), which
+// is a session of its own.
 func (g *Gateway) sessionOf(ss *mcp.ServerSession) string {
 	id := "stdio"
-	if ss != nil && ss.ID() != "" {
+	switch {
+	case ss != nil && ss.ID() != "":
 		id = ss.ID()
+	case g.overHTTP.Load():
+		id = nextRequestSession()
 	}
 	return g.opts.Instance + "/" + id
 }

@@ -98,7 +98,7 @@ func TestCloseStopsAServerWaitingOnTheClient(t *testing.T) {
 	if _, err := g.Server().Connect(ctx, serverEnd, nil); err != nil {
 		t.Fatal(err)
 	}
-	cs, err := client.Connect(ctx, clientEnd, nil)
+	cs, err := client.Connect(ctx, clientEnd, &mcp.ClientSessionOptions{ProtocolVersion: sessionVersion})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,8 +36,8 @@ const maxShownArgs = 2000
 // asker returns how to put held calls to the person through this client
 // session, or nil when the client takes no form elicitation.
 func asker(ss *mcp.ServerSession) func(context.Context, store.Approval) string {
-	if ss == nil || ss.InitializeParams() == nil || ss.InitializeParams().Capabilities == nil {
-		return nil
+	if ss == nil || ss.InitializeParams() == nil || ss.InitializeParams().Capabilities == nil || stateless(ss) {
+		return nil // a stateless client takes no question in the middle of its call
 	}
 	el := ss.InitializeParams().Capabilities.Elicitation
 	if el == nil || (el.Form == nil && el.URL != nil) {

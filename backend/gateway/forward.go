@@ -33,7 +33,7 @@ func (g *Gateway) begin(ctx context.Context, d *downstream, ss *mcp.ServerSessio
 	}
 	g.inflight[d][ss]++
 	g.mu.Unlock()
-	meta, route := g.routeProgress(ctx, ss, meta)
+	meta, route := g.routeProgress(ctx, ss, withoutProtocolKeys(meta))
 	return ctx, meta, func() {
 		if route != nil {
 			g.settleProgress(ctx, route)
@@ -54,20 +54,26 @@ func (g *Gateway) begin(ctx context.Context, d *downstream, ss *mcp.ServerSessio
 // client with a request in flight to that server or, with none in flight,
 // the only client connected. Anything else is ambiguous and refused, so one
 // client's sampling or elicitation never reaches another.
+//
+// A client speaking a stateless revision takes no such request; it is
+// refused as such.
 func (g *Gateway) route(d *downstream) (*mcp.ServerSession, error) {
 	g.mu.Lock()
 	waiting := slices.Collect(maps.Keys(g.inflight[d]))
 	g.mu.Unlock()
-	if len(waiting) == 1 {
-		return waiting[0], nil
+	var ss *mcp.ServerSession
+	switch all := slices.Collect(g.server.Sessions()); {
+	case len(waiting) == 1:
+		ss = waiting[0]
+	case len(waiting) == 0 && len(all) == 1:
+		ss = all[0]
+	default:
+		return nil, fmt.Errorf("bulkhead cannot tell which client this request from server %q belongs to (%d clients are waiting on it)", d.name, len(waiting))
 	}
-	if len(waiting) == 0 {
-		all := slices.Collect(g.server.Sessions())
-		if len(all) == 1 {
-			return all[0], nil
-		}
+	if stateless(ss) {
+		return nil, fmt.Errorf("server %q asked its client a question mid-request, which the client's protocol revision (%s) does not allow; bulkhead does not yet pass such a question on as a multi-round-trip request", d.name, ss.InitializeParams().ProtocolVersion)
 	}
-	return nil, fmt.Errorf("bulkhead cannot tell which client this request from server %q belongs to (%d clients are waiting on it)", d.name, len(waiting))
+	return ss, nil
 }
 
 // downstreamErr labels an error with the server unless it is a JSON-RPC
@@ -148,6 +154,7 @@ func (g *Gateway) callTool(ctx context.Context, d *downstream, original string, 
 	if err != nil {
 		return nil, g.downstreamErr(d, cs, err)
 	}
+	res.Meta = withoutProtocolKeys(res.Meta)
 	if err := g.screen(ctx, d, fmt.Sprintf("result of tool %q", original), toolResultSlots(res)); err != nil {
 		return nil, err
 	}
@@ -176,6 +183,7 @@ func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandle
 		if err != nil {
 			return nil, g.downstreamErr(d, cs, err)
 		}
+		res.Meta = withoutProtocolKeys(res.Meta)
 		if err := g.screen(ctx, d, fmt.Sprintf("messages of prompt %q", original), promptSlots(res)); err != nil {
 			return nil, err
 		}
@@ -195,6 +203,7 @@ func (g *Gateway) forwardRead(d *downstream) mcp.ResourceHandler {
 		if err != nil {
 			return nil, g.downstreamErr(d, cs, err)
 		}
+		res.Meta = withoutProtocolKeys(res.Meta)
 		if err := g.screen(ctx, d, fmt.Sprintf("contents of resource %q", req.Params.URI), readSlots(res)); err != nil {
 			return nil, err
 		}
@@ -253,6 +262,7 @@ func (g *Gateway) complete(ctx context.Context, req *mcp.CompleteRequest) (*mcp.
 	if err != nil {
 		return nil, g.downstreamErr(d, cs, err)
 	}
+	res.Meta = withoutProtocolKeys(res.Meta)
 	if err := g.screen(ctx, d, "completions", completionSlots(res)); err != nil {
 		return nil, err
 	}
@@ -266,7 +276,9 @@ func (g *Gateway) subscribe(ctx context.Context, req *mcp.SubscribeRequest) erro
 }
 
 func (g *Gateway) unsubscribe(ctx context.Context, req *mcp.UnsubscribeRequest) error {
-	return g.changeSubscription(ctx, req.Params.URI, -1)
+	// At 2026-07-28 a subscription ends with its listening request, whose
+	// context is canceled by then: the server is still told.
+	return g.changeSubscription(context.WithoutCancel(ctx), req.Params.URI, -1)
 }
 
 func (g *Gateway) changeSubscription(ctx context.Context, uri string, delta int) error {

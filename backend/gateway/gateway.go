@@ -67,22 +67,6 @@ type Options struct {
 
 var separatorRE = regexp.MustCompile(`^[A-Za-z0-9_.]{1,8}$`)
 
-// The gateway speaks the protocol versions in which a server may ask its
-// client (sampling, elicitation, roots) in the middle of a request: up to
-// 2025-11-25. Later versions replace that with multi-round-trip results,
-// which forwarding does not handle yet; clients that prefer them fall back.
-const downstreamVersion = "2025-11-25"
-
-func classicVersions() []string {
-	var vs []string
-	for _, v := range mcp.SupportedProtocolVersions() {
-		if v <= downstreamVersion {
-			vs = append(vs, v)
-		}
-	}
-	return vs
-}
-
 // Gateway aggregates servers behind one MCP server.
 type Gateway struct {
 	opts   Options
@@ -104,7 +88,8 @@ type Gateway struct {
 	progress  map[string]*progressRoute
 	nextToken uint64
 
-	toggles atomic.Pointer[store.Toggles] // servers and tools a person turned on or off (toggles.go)
+	toggles  atomic.Pointer[store.Toggles] // servers and tools a person turned on or off (toggles.go)
+	overHTTP atomic.Bool                   // served by HTTPHandler: a session without an ID is one request
 }
 
 // New builds a gateway over the given servers; nothing starts until Start
@@ -164,11 +149,14 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 			Completions: &mcp.CompletionCapabilities{},
 			Logging:     &mcp.LoggingCapabilities{},
 		},
-		CompletionHandler:         g.complete,
-		SubscribeHandler:          g.subscribe,
-		UnsubscribeHandler:        g.unsubscribe,
-		RootsListChangedHandler:   g.rootsChanged,
-		SupportedProtocolVersions: classicVersions(),
+		CompletionHandler:       g.complete,
+		SubscribeHandler:        g.subscribe,
+		UnsubscribeHandler:      g.unsubscribe,
+		RootsListChangedHandler: g.rootsChanged,
+		// What the gateway lists changes with a person's approvals and
+		// toggles, and what it reads is the user's: stale at once, and for
+		// the user's client alone (2026-07-28 lets clients cache).
+		SetCacheable: func(_ context.Context, _ mcp.Request, c *mcp.Cacheable) { c.TTLMs, c.CacheScope = 0, "private" },
 	})
 	g.server.AddReceivingMiddleware(g.intercept)
 	// The version is read before the toggles, so a change between the two
@@ -293,17 +281,23 @@ func (g *Gateway) intercept(next mcp.MethodHandler) mcp.MethodHandler {
 			return g.interceptCall(ctx, req, next)
 		case "prompts/get":
 			return g.startAndPass(ctx, method, req, req.GetParams().(*mcp.GetPromptParams).Name, next)
-		case "resources/read", "resources/subscribe":
+		case "resources/read", "resources/subscribe", "subscriptions/listen":
 			g.startAll(ctx)
-			uri := ""
+			var uris []string
 			switch p := req.GetParams().(type) {
 			case *mcp.ReadResourceParams:
-				uri = p.URI
+				uris = []string{p.URI}
 			case *mcp.SubscribeParams:
-				uri = p.URI
+				uris = []string{p.URI}
+			case *mcp.SubscriptionsListenParams: // 2026-07-28's way to subscribe
+				if p.Notifications != nil {
+					uris = p.Notifications.ResourceSubscriptions
+				}
 			}
-			if err := g.resourceWithheld(uri); err != nil {
-				return nil, err
+			for _, uri := range uris {
+				if err := g.resourceWithheld(uri); err != nil {
+					return nil, err
+				}
 			}
 		case "tools/list", "prompts/list", "resources/list", "resources/templates/list", "completion/complete":
 			g.startAll(ctx)

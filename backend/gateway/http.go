@@ -46,14 +46,31 @@ func (g *Gateway) HTTPHandler(o HTTPOptions) http.Handler {
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = mcp.DefaultMaxRequestBodyBytes
 	}
-	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.server }, &mcp.StreamableHTTPOptions{
+	g.overHTTP.Store(true)
+	server := func(*http.Request) *mcp.Server { return g.server }
+	sessions := mcp.NewStreamableHTTPHandler(server, &mcp.StreamableHTTPOptions{
 		Logger:              g.log,
 		SessionTimeout:      time.Hour,
 		MaxRequestBodyBytes: o.MaxBodyBytes,
 	})
+	// 2026-07-28 has no sessions: its requests, each carrying its version
+	// and no session ID, are served one by one, canceled when their client
+	// hangs up (that revision's way to cancel).
+	requests := mcp.NewStreamableHTTPHandler(server, &mcp.StreamableHTTPOptions{
+		Logger:                       g.log,
+		Stateless:                    true,
+		PropagateRequestCancellation: true,
+		MaxRequestBodyBytes:          o.MaxBodyBytes,
+	})
 	want := []byte("Bearer " + o.Token)
 	mux := http.NewServeMux()
-	mux.Handle(HTTPPath, mcpHandler)
+	mux.Handle(HTTPPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Mcp-Session-Id") == "" && r.Header.Get("Mcp-Protocol-Version") >= statelessVersion {
+			requests.ServeHTTP(w, r)
+			return
+		}
+		sessions.ServeHTTP(w, r)
+	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case !o.hostAllowed(r.Host):

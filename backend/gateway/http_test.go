@@ -105,11 +105,22 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
+// sessionVersion is the revision the tests' clients speak unless they say
+// otherwise: the last with sessions, whose every feature they exercise.
+const sessionVersion = "2025-11-25"
+
 func connectHTTP(t *testing.T, url, token string, client *mcp.Client) *mcp.ClientSession {
+	t.Helper()
+	return connectHTTPAt(t, sessionVersion, url, token, client)
+}
+
+// connectHTTPAt connects client at version.
+func connectHTTPAt(t *testing.T, version, url, token string, client *mcp.Client) *mcp.ClientSession {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{token}}}, nil)
+	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{token}}},
+		&mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		t.Fatalf("connect over HTTP: %v", err)
 	}
@@ -121,6 +132,18 @@ func TestGatewayForwardsEveryFeatureOverHTTP(t *testing.T) {
 	s := serveGateway(t, "", gateway.Options{})
 	obs, client := testenv.NewObserver("test-model", "file:///work/project")
 	cs := connectHTTP(t, s.url, s.token, client)
+	testenv.ExerciseGateway(t, cs, obs, client, testenv.ApproveIn(s.db))
+}
+
+// A client of 2026-07-28, whose requests each stand alone, is served every
+// feature that revision has.
+func TestGatewayForwardsTheStatelessRevisionOverHTTP(t *testing.T) {
+	s := serveGateway(t, "", gateway.Options{})
+	obs, client := testenv.NewObserver("test-model", "file:///work/project")
+	cs := connectHTTPAt(t, "2026-07-28", s.url, s.token, client)
+	if v := cs.InitializeResult().ProtocolVersion; v != "2026-07-28" || cs.ID() != "" {
+		t.Fatalf("connected at %s with session %q", v, cs.ID())
+	}
 	testenv.ExerciseGateway(t, cs, obs, client, testenv.ApproveIn(s.db))
 }
 

@@ -81,6 +81,17 @@ func memGateway(t *testing.T, options func(*store.Store) Options, backends ...Ba
 // memGatewayWith is memGateway with the client given.
 func memGatewayWith(t *testing.T, client *mcp.Client, options func(*store.Store) Options, backends ...Backend) (*Gateway, *mcp.ClientSession) {
 	t.Helper()
+	return memGatewayAt(t, sessionVersion, client, options, backends...)
+}
+
+// sessionVersion is the revision these tests' clients speak unless they
+// say otherwise: the last with sessions, in which a server may ask its
+// client in the middle of a request, as most of them do.
+const sessionVersion = "2025-11-25"
+
+// memGatewayAt is memGatewayWith with the client speaking version.
+func memGatewayAt(t *testing.T, version string, client *mcp.Client, options func(*store.Store) Options, backends ...Backend) (*Gateway, *mcp.ClientSession) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "bulkhead.db"))
 	if err != nil {
@@ -101,9 +112,12 @@ func memGatewayWith(t *testing.T, client *mcp.Client, options func(*store.Store)
 	if _, err := g.Server().Connect(ctx, serverEnd, nil); err != nil {
 		t.Fatal(err)
 	}
-	cs, err := client.Connect(ctx, clientEnd, nil)
+	cs, err := client.Connect(ctx, clientEnd, &mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := cs.InitializeResult().ProtocolVersion; got != version {
+		t.Fatalf("the client speaks %s, not %s", got, version)
 	}
 	t.Cleanup(func() { cs.Close() })
 	return g, cs

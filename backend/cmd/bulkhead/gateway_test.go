@@ -46,10 +46,12 @@ func (e *env) allow(servers ...string) {
 	}
 }
 
-// connectGateway starts `bulkhead gateway --stdio` with the given servers.
-// Its stderr can be read while it runs.
+// connectGateway starts `bulkhead gateway --stdio` with the given servers,
+// the client speaking 2025-11-25, the last revision with sessions, whose
+// every feature these tests exercise. Its stderr can be read while it runs.
 func (e *env) connectGateway(c *mcp.Client, servers ...string) (*mcp.ClientSession, *exec.Cmd, *lockedBuffer) {
 	e.t.Helper()
+	const version = "2025-11-25"
 	args := []string{"gateway", "--stdio"}
 	for _, s := range servers {
 		args = append(args, "--server", s)
@@ -59,9 +61,12 @@ func (e *env) connectGateway(c *mcp.Client, servers ...string) (*mcp.ClientSessi
 	cmd.Stderr = stderr
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cs, err := c.Connect(ctx, &mcp.CommandTransport{Command: cmd, TerminateDuration: 30 * time.Second}, nil)
+	cs, err := c.Connect(ctx, &mcp.CommandTransport{Command: cmd, TerminateDuration: 30 * time.Second}, &mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		e.t.Fatalf("connect to the gateway: %v; stderr: %s", err, stderr.String())
+	}
+	if got := cs.InitializeResult().ProtocolVersion; got != version {
+		e.t.Fatalf("the client asked for %s and speaks %s", version, got)
 	}
 	e.t.Cleanup(func() { cs.Close() })
 	return cs, cmd, stderr

@@ -219,7 +219,9 @@ func TestServeOnAUnixSocket(t *testing.T) {
 func (s *served) connect(t *testing.T) *mcp.ClientSession {
 	t.Helper()
 	transport := &mcp.StreamableClientTransport{Endpoint: s.url + "/mcp", HTTPClient: &http.Client{Transport: withToken{token: s.gwToken, next: http.DefaultTransport}}}
-	cs, err := testenv.NewObserverClient().Connect(context.Background(), transport, nil)
+	// 2025-11-25, the last revision with sessions, whose features (a held
+	// call asked in the client, arguments sent as given) these tests drive.
+	cs, err := testenv.NewObserverClient().Connect(context.Background(), transport, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 	if err != nil {
 		t.Fatal(err)
 	}
