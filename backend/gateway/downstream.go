@@ -35,6 +35,7 @@ type downstream struct {
 	pub       published
 	withheld  map[string]trust.Verdict // by exposed name: tools and prompts a person has not approved
 	toolFacts map[string]toolFacts     // by original name: what policy needs of tools shown
+	logs      tally                    // the server's log messages (see passLog)
 
 	mu       sync.Mutex // guards what follows
 	cs       *mcp.ClientSession
@@ -121,7 +122,7 @@ func (d *downstream) start(done chan struct{}) {
 	proc, err := d.backend.Start(ctx)
 	var cs *mcp.ClientSession
 	if err == nil {
-		cs, err = d.client.Connect(ctx, proc.Transport(d.g.sawMessage), &mcp.ClientSessionOptions{ProtocolVersion: downstreamVersion})
+		cs, err = d.client.Connect(ctx, proc.Transport(func(msg []byte) { d.g.sawMessage(d, msg) }), &mcp.ClientSessionOptions{ProtocolVersion: downstreamVersion})
 		if err != nil {
 			proc.Stop(context.WithoutCancel(ctx))
 			if perr := proc.Err(); perr != nil {

@@ -29,18 +29,21 @@ func (g *Gateway) begin(ctx context.Context, d *downstream, ss *mcp.ServerSessio
 	ctx, cancel := context.WithTimeout(ctx, g.opts.CallTimeout)
 	g.mu.Lock()
 	if g.inflight[d] == nil {
-		g.inflight[d] = map[*mcp.ServerSession]int{}
+		g.inflight[d] = map[*mcp.ServerSession][]context.Context{}
 	}
-	g.inflight[d][ss]++
+	g.inflight[d][ss] = append(g.inflight[d][ss], ctx)
 	g.mu.Unlock()
 	meta, route := g.routeProgress(ctx, ss, withoutProtocolKeys(meta))
 	return ctx, meta, func() {
 		if route != nil {
-			g.settleProgress(ctx, route)
+			g.awaitPassed(ctx, &route.tally)
 		}
+		g.awaitPassed(ctx, &d.logs)
 		cancel()
 		g.mu.Lock()
-		if g.inflight[d][ss]--; g.inflight[d][ss] <= 0 {
+		if reqs := slices.DeleteFunc(g.inflight[d][ss], func(c context.Context) bool { return c == ctx }); len(reqs) > 0 {
+			g.inflight[d][ss] = reqs
+		} else {
 			delete(g.inflight[d], ss)
 		}
 		g.mu.Unlock()
@@ -320,6 +323,41 @@ func (g *Gateway) rootsChanged(context.Context, *mcp.RootsListChangedRequest) {
 	}
 }
 
+// passLog passes a server's log message on, screened and within its flood
+// budget, like its questions (see route): to the one client with requests
+// in flight to the server, on the stream of its latest, at the level that
+// client asked for (at 2026-07-28, asked with the request); with none in
+// flight, to each client that asked for logs. While several clients wait
+// on the server it cannot be told whose the message is, and it is dropped,
+// so that one client's data never reaches another.
+func (g *Gateway) passLog(ctx context.Context, d *downstream, params *mcp.LoggingMessageParams) {
+	defer g.notePassed(&d.logs)
+	p := *params
+	if !d.admit() || !g.screenNotice(d, "log message", logSlots(&p)) {
+		return
+	}
+	p.Logger = d.name + "/" + p.Logger
+	g.mu.Lock()
+	waiting := len(g.inflight[d])
+	var caller *mcp.ServerSession
+	for ss, reqs := range g.inflight[d] {
+		caller, ctx = ss, context.WithoutCancel(reqs[len(reqs)-1])
+	}
+	g.mu.Unlock()
+	switch waiting {
+	case 0:
+		for ss := range g.server.Sessions() {
+			if !stateless(ss) { // a stateless client is there for its own request only
+				ss.Log(ctx, &p)
+			}
+		}
+	case 1:
+		caller.Log(ctx, &p)
+	default:
+		g.log.Debug("log message dropped: several clients wait on the server", "server", d.name, "clients", waiting)
+	}
+}
+
 // loggingLevels in order of verbosity, most verbose first.
 var loggingLevels = []mcp.LoggingLevel{"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}
 
@@ -399,14 +437,7 @@ func (g *Gateway) newClient(d *downstream) *mcp.Client {
 			}
 		},
 		LoggingMessageHandler: func(ctx context.Context, req *mcp.LoggingMessageRequest) {
-			p := *req.Params
-			if !d.admit() || !g.screenNotice(d, "log message", logSlots(&p)) {
-				return
-			}
-			p.Logger = d.name + "/" + p.Logger
-			for ss := range g.server.Sessions() {
-				ss.Log(ctx, &p)
-			}
+			g.passLog(ctx, d, req.Params)
 		},
 		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
 			g.passProgress(d, req.Params)

@@ -84,7 +84,7 @@ type Gateway struct {
 	owners    map[string]*downstream // resource URI or template -> server
 	subs      map[*downstream]map[string]int
 	levels    map[*mcp.ServerSession]mcp.LoggingLevel
-	inflight  map[*downstream]map[*mcp.ServerSession]int
+	inflight  map[*downstream]map[*mcp.ServerSession][]context.Context // the requests of each client in flight to each server
 	progress  map[string]*progressRoute
 	nextToken uint64
 
@@ -126,7 +126,7 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 	g := &Gateway{
 		opts: opts, byName: map[string]*downstream{}, log: opts.Logger, ctx: ctx, cancel: cancel,
 		owners: map[string]*downstream{}, subs: map[*downstream]map[string]int{},
-		levels: map[*mcp.ServerSession]mcp.LoggingLevel{}, inflight: map[*downstream]map[*mcp.ServerSession]int{},
+		levels: map[*mcp.ServerSession]mcp.LoggingLevel{}, inflight: map[*downstream]map[*mcp.ServerSession][]context.Context{},
 		progress: map[string]*progressRoute{},
 		judging:  scan.NewContext(nil).WithSecrets(opts.Secrets).WithJudge(opts.Judge),
 	}

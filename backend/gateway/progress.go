@@ -21,7 +21,8 @@ import (
 // from responses, so a result could overtake the last progress before it:
 // progress is counted as it is read off the wire (Process.Transport's
 // seen), in order with the answers, and a request's end waits until what
-// was read is passed on.
+// was read is passed on. A server's log messages are counted alike: they
+// are routed by the requests in flight (see passLog).
 
 // progressGrace is how long a finished request's progress token still
 // routes, for progress that comes too late to be waited for.
@@ -38,10 +39,60 @@ type progressRoute struct {
 	session *mcp.ServerSession
 	ctx     context.Context // the client request's: it names the stream to send on
 	token   any
+	tally   tally // of its progress
+}
 
-	// guarded by Gateway.mu
-	read, passed int           // progress notifications read off the transport, and handled
-	passing      chan struct{} // closed, and made anew, as passed grows
+// tally counts notifications of one kind read off the wire and those
+// handled, so that a request's end can wait for those read before its
+// answer (see awaitPassed). Guarded by Gateway.mu.
+type tally struct {
+	read, passed int
+	passing      chan struct{} // made by a waiter, closed as passed grows
+}
+
+func (g *Gateway) noteRead(t *tally) {
+	g.mu.Lock()
+	t.read++
+	g.mu.Unlock()
+}
+
+func (g *Gateway) notePassed(t *tally) {
+	g.mu.Lock()
+	t.passed++
+	if t.passing != nil {
+		close(t.passing)
+		t.passing = nil
+	}
+	g.mu.Unlock()
+}
+
+// awaitPassed waits, at most progressWait, until the notifications t had
+// read when called have been handled.
+func (g *Gateway) awaitPassed(ctx context.Context, t *tally) {
+	g.mu.Lock()
+	target := t.read
+	g.mu.Unlock()
+	timer := time.NewTimer(progressWait)
+	defer timer.Stop()
+	for {
+		g.mu.Lock()
+		if t.passed >= target {
+			g.mu.Unlock()
+			return
+		}
+		if t.passing == nil {
+			t.passing = make(chan struct{})
+		}
+		passing := t.passing
+		g.mu.Unlock()
+		select {
+		case <-passing:
+		case <-timer.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // routeProgress swaps the progress token in meta, if any, for one of the
@@ -54,33 +105,11 @@ func (g *Gateway) routeProgress(ctx context.Context, ss *mcp.ServerSession, meta
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.nextToken++
-	r := &progressRoute{key: "bulkhead-" + strconv.FormatUint(g.nextToken, 10), session: ss, ctx: ctx, token: t, passing: make(chan struct{})}
+	r := &progressRoute{key: "bulkhead-" + strconv.FormatUint(g.nextToken, 10), session: ss, ctx: ctx, token: t}
 	g.progress[r.key] = r
 	meta = maps.Clone(meta)
 	meta["progressToken"] = r.key
 	return meta, r
-}
-
-// settleProgress waits, at most progressWait, until the progress of r read
-// so far has been passed on.
-func (g *Gateway) settleProgress(ctx context.Context, r *progressRoute) {
-	timer := time.NewTimer(progressWait)
-	defer timer.Stop()
-	for {
-		g.mu.Lock()
-		done, passing := r.passed >= r.read, r.passing
-		g.mu.Unlock()
-		if done {
-			return
-		}
-		select {
-		case <-passing:
-		case <-timer.C:
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
 }
 
 // forgetProgress drops a finished request's route after progressGrace.
@@ -102,13 +131,7 @@ func (g *Gateway) passProgress(d *downstream, params *mcp.ProgressNotificationPa
 	if r == nil {
 		return
 	}
-	defer func() {
-		g.mu.Lock()
-		r.passed++
-		close(r.passing)
-		r.passing = make(chan struct{})
-		g.mu.Unlock()
-	}()
+	defer g.notePassed(&r.tally)
 	p := *params
 	if !d.admit() || !g.screenNotice(d, "progress message", []textSlot{{p.Message, func(s string) { p.Message = s }}}) {
 		return
@@ -119,10 +142,11 @@ func (g *Gateway) passProgress(d *downstream, params *mcp.ProgressNotificationPa
 	r.session.NotifyProgress(context.WithoutCancel(r.ctx), &p)
 }
 
-// sawMessage counts a message a server sent, as read off the wire, if it
-// is progress for one of the gateway's routes.
-func (g *Gateway) sawMessage(msg []byte) {
-	if !bytes.Contains(msg, []byte(`"notifications/progress"`)) {
+// sawMessage counts a message server d sent, as read off the wire, if it
+// is a log message or progress for one of the gateway's routes.
+func (g *Gateway) sawMessage(d *downstream, msg []byte) {
+	isLog, isProgress := bytes.Contains(msg, []byte(`"notifications/message"`)), bytes.Contains(msg, []byte(`"notifications/progress"`))
+	if !isLog && !isProgress {
 		return
 	}
 	var n struct {
@@ -131,15 +155,21 @@ func (g *Gateway) sawMessage(msg []byte) {
 			Token any `json:"progressToken"`
 		} `json:"params"`
 	}
-	if json.Unmarshal(msg, &n) != nil || n.Method != "notifications/progress" {
+	if json.Unmarshal(msg, &n) != nil {
 		return
 	}
-	key, _ := n.Params.Token.(string)
-	g.mu.Lock()
-	if r := g.progress[key]; r != nil {
-		r.read++
+	switch n.Method {
+	case "notifications/message":
+		g.noteRead(&d.logs)
+	case "notifications/progress":
+		key, _ := n.Params.Token.(string)
+		g.mu.Lock()
+		r := g.progress[key]
+		g.mu.Unlock()
+		if r != nil {
+			g.noteRead(&r.tally)
+		}
 	}
-	g.mu.Unlock()
 }
 
 // seeingEvents has seen hear of each message of the server-sent event

@@ -1,7 +1,11 @@
+//lint:file-ignore SA1019 logging is deprecated only from MCP 2026-07-28; these tests check it for 2025-11-25 and 2026-07-28 clients.
+
 package gateway
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -159,4 +163,100 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("Authorization", "Bearer "+string(b))
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// logsOf collects the log messages a client gets, by their data.
+type logsOf struct {
+	mu   sync.Mutex
+	data []string
+	more chan struct{}
+}
+
+func newLogs() *logsOf { return &logsOf{more: make(chan struct{}, 100)} }
+
+func (l *logsOf) handler(_ context.Context, req *mcp.LoggingMessageRequest) {
+	l.mu.Lock()
+	l.data = append(l.data, req.Params.Data.(string))
+	l.mu.Unlock()
+	l.more <- struct{}{}
+}
+
+func (l *logsOf) got() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.data)
+}
+
+// await waits until the client got a message with data.
+func (l *logsOf) await(t *testing.T, data string) {
+	t.Helper()
+	for !slices.Contains(l.got(), data) {
+		select {
+		case <-l.more:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no log %q; got %q", data, l.got())
+		}
+	}
+}
+
+// A server's log message goes to the client whose call it logged in, not
+// to another client that also asked for logs: over many calls of two
+// clients at 2025-11-25, and to a client of 2026-07-28, which asks for
+// logs with its request.
+func TestALogGoesToTheClientWhoseCallItIsIn(t *testing.T) {
+	add := func(s *mcp.Server) {
+		s.AddTool(&mcp.Tool{Name: "chatty", Description: "Logs what it is told.", InputSchema: map[string]any{"type": "object"},
+			Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true}},
+			func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				var in struct{ Say string }
+				json.Unmarshal(req.Params.Arguments, &in)
+				req.Session.Log(ctx, &mcp.LoggingMessageParams{Level: "info", Data: in.Say})
+				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "said"}}}, nil
+			})
+	}
+	logsA, logsB, logsC := newLogs(), newLogs(), newLogs()
+	g, a := memGatewayWith(t, mcp.NewClient(&mcp.Implementation{Name: "a", Version: "1"}, &mcp.ClientOptions{LoggingMessageHandler: logsA.handler}), nil, memBackend{name: "srv", add: add})
+	b := connectAt(t, g, sessionVersion, mcp.NewClient(&mcp.Implementation{Name: "b", Version: "1"}, &mcp.ClientOptions{LoggingMessageHandler: logsB.handler}))
+	c := connectAt(t, g, statelessVersion, mcp.NewClient(&mcp.Implementation{Name: "c", Version: "1"}, &mcp.ClientOptions{LoggingMessageHandler: logsC.handler}))
+	ctx := context.Background()
+	for _, cs := range []*mcp.ClientSession{a, b} {
+		if err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "debug"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	say := func(cs *mcp.ClientSession, what string, meta mcp.Meta) {
+		if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "srv__chatty", Arguments: map[string]any{"say": what}, Meta: meta}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 10 {
+		say(a, fmt.Sprint("for a ", i), nil)
+		say(b, fmt.Sprint("for b ", i), nil)
+	}
+	say(c, "for c", mcp.Meta{mcp.MetaKeyLogLevel: "debug"})
+	logsA.await(t, "for a 9")
+	logsB.await(t, "for b 9")
+	logsC.await(t, "for c")
+	for who, l := range map[string]*logsOf{"a": logsA, "b": logsB, "c": logsC} {
+		for _, m := range l.got() {
+			if !strings.HasPrefix(m, "for "+who) {
+				t.Errorf("client %s got %q", who, m)
+			}
+		}
+	}
+}
+
+// connectAt connects another client to g, speaking version.
+func connectAt(t *testing.T, g *Gateway, version string, client *mcp.Client) *mcp.ClientSession {
+	t.Helper()
+	serverEnd, clientEnd := mcp.NewInMemoryTransports()
+	if _, err := g.Server().Connect(context.Background(), serverEnd, nil); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := client.Connect(context.Background(), clientEnd, &mcp.ClientSessionOptions{ProtocolVersion: version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
 }
