@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -119,4 +121,82 @@ func (c *chunked) Read(p []byte) (int, error) {
 	k := copy(p[:min(len(p), c.n)], c.s)
 	c.s = c.s[k:]
 	return k, nil
+}
+
+// A client whose stream drops in the middle of a call resumes it from
+// the stream's last event and gets the result, which came meanwhile.
+func TestADroppedStreamResumesWithItsResult(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	letGo := func() { once.Do(func() { close(release) }) }
+	defer letGo() // before the gateway closes, on every way out
+	add := func(s *mcp.Server) {
+		s.AddTool(&mcp.Tool{Name: "wait", Description: "Waits to be let go.", InputSchema: map[string]any{"type": "object"},
+			Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true}},
+			func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				<-release
+				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "let go"}}}, nil
+			})
+	}
+	g, _ := memGateway(t, nil, memBackend{name: "srv", add: add})
+	hs := httptest.NewUnstartedServer(nil)
+	_, port, _ := net.SplitHostPort(hs.Listener.Addr().String())
+	hs.Config.Handler = g.HTTPHandler(HTTPOptions{Token: "secret-token", Port: port})
+	hs.Start()
+	defer hs.Close()
+	session := ""
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // no stream to resume from: none to wait on
+	defer cancel()
+	send := func(method, body, lastEvent string) *http.Response {
+		req, _ := http.NewRequestWithContext(ctx, method, hs.URL+HTTPPath, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer secret-token")
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+		if session != "" {
+			req.Header.Set("Mcp-Session-Id", session)
+		}
+		if lastEvent != "" {
+			req.Header.Set("Last-Event-ID", lastEvent)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := send(http.MethodPost, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`, "")
+	session = resp.Header.Get("Mcp-Session-Id")
+	resp.Body.Close()
+	send(http.MethodPost, `{"jsonrpc":"2.0","method":"notifications/initialized"}`, "").Body.Close()
+
+	resp = send(http.MethodPost, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"srv__wait","arguments":{}}}`, "")
+	lines := bufio.NewScanner(resp.Body)
+	last := ""
+	for last == "" && lines.Scan() {
+		if id, ok := strings.CutPrefix(lines.Text(), "id: "); ok {
+			last = id
+		}
+	}
+	resp.Body.Close() // the connection drops
+	letGo()
+	if last == "" {
+		t.Fatal("the call's stream named no event to resume from")
+	}
+	resp = send(http.MethodGet, "", last)
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("resuming from %q: %d %s", last, resp.StatusCode, body)
+	}
+	lines = bufio.NewScanner(resp.Body)
+	for lines.Scan() {
+		if data, ok := strings.CutPrefix(lines.Text(), "data: "); ok && strings.Contains(data, `"id":2`) {
+			if !strings.Contains(data, "let go") {
+				t.Fatalf("resumed with %s", data)
+			}
+			return
+		}
+	}
+	t.Fatalf("the resumed stream ended without the result (status %d, %v, last event %q)", resp.StatusCode, lines.Err(), last)
 }
