@@ -19,10 +19,6 @@ import (
 // HTTPPath is where the gateway serves streamable HTTP.
 const HTTPPath = "/mcp"
 
-// eventStoreBytes bounds what the gateway keeps of its clients' streams for
-// them to resume: room for a few results of the largest size.
-const eventStoreBytes = 4 * MaxMessageBytes
-
 // HTTPOptions guard the HTTP endpoint.
 type HTTPOptions struct {
 	// Token is the bearer token every request must carry.
@@ -52,16 +48,10 @@ func (g *Gateway) HTTPHandler(o HTTPOptions) http.Handler {
 	}
 	g.overHTTP.Store(true)
 	server := func(*http.Request) *mcp.Server { return g.server }
-	// A session's streams are kept (within eventStoreBytes), so a client
-	// whose connection drops resumes where it was, result included
-	// (Last-Event-ID, from the priming event each stream starts with).
-	events := mcp.NewMemoryEventStore(nil)
-	events.SetMaxBytes(eventStoreBytes)
 	sessions := mcp.NewStreamableHTTPHandler(server, &mcp.StreamableHTTPOptions{
 		Logger:              g.log,
 		SessionTimeout:      time.Hour,
 		MaxRequestBodyBytes: o.MaxBodyBytes,
-		EventStore:          events,
 	})
 	// 2026-07-28 has no sessions: its requests, each carrying its version
 	// and no session ID, are served one by one, canceled when their client

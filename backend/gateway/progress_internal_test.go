@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,35 +32,11 @@ func TestProgressComesOnTheRequestsStreamBeforeItsResult(t *testing.T) {
 			})
 	}
 	g, _ := memGateway(t, nil, memBackend{name: "srv", add: add})
-	hs := httptest.NewUnstartedServer(nil)
-	_, port, _ := net.SplitHostPort(hs.Listener.Addr().String())
-	hs.Config.Handler = g.HTTPHandler(HTTPOptions{Token: "secret-token", Port: port})
-	hs.Start()
-	defer hs.Close()
-
-	session := ""
-	post := func(body string) *http.Response {
-		req, _ := http.NewRequest(http.MethodPost, hs.URL+HTTPPath, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer secret-token")
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
-		if session != "" {
-			req.Header.Set("Mcp-Session-Id", session)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp
-	}
-	resp := post(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
-	session = resp.Header.Get("Mcp-Session-Id")
-	resp.Body.Close()
-	post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`).Body.Close()
+	c := newRawClient(t, g)
+	post := c.post
 	for call := range 10 {
 		resp := post(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"srv__work","arguments":{},"_meta":{"progressToken":"mine"}}}`)
-		progress, result := 0, false
+		progress, result, other := 0, false, ""
 		lines := bufio.NewScanner(resp.Body)
 		for !result && lines.Scan() {
 			data, ok := strings.CutPrefix(lines.Text(), "data: ")
@@ -82,11 +57,13 @@ func TestProgressComesOnTheRequestsStreamBeforeItsResult(t *testing.T) {
 				progress++
 			case msg.Result != nil:
 				result = true
+			default:
+				other = data
 			}
 		}
 		resp.Body.Close()
 		if !result || progress != steps {
-			t.Fatalf("call %d: %d of %d progress notifications before the result on the request's stream (result read: %v)", call, progress, steps, result)
+			t.Fatalf("call %d: %d of %d progress notifications before the result on the request's stream (result read: %v; status %d; else %s)", call, progress, steps, result, resp.StatusCode, other)
 		}
 	}
 }
@@ -123,80 +100,59 @@ func (c *chunked) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-// A client whose stream drops in the middle of a call resumes it from
-// the stream's last event and gets the result, which came meanwhile.
-func TestADroppedStreamResumesWithItsResult(t *testing.T) {
-	release := make(chan struct{})
-	var once sync.Once
-	letGo := func() { once.Do(func() { close(release) }) }
-	defer letGo() // before the gateway closes, on every way out
-	add := func(s *mcp.Server) {
-		s.AddTool(&mcp.Tool{Name: "wait", Description: "Waits to be let go.", InputSchema: map[string]any{"type": "object"},
-			Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true}},
-			func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-				<-release
-				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "let go"}}}, nil
-			})
-	}
-	g, _ := memGateway(t, nil, memBackend{name: "srv", add: add})
+// rawClient speaks HTTP to a gateway's endpoint by hand, to read the
+// streams as they are on the wire, in a session at 2025-11-25.
+type rawClient struct {
+	t       *testing.T
+	url     string
+	ctx     context.Context
+	session string
+}
+
+// newRawClient serves g over HTTP and opens a session; the client's
+// requests give up two minutes after it opens, so that a stream that never
+// ends fails the test rather than hangs it.
+func newRawClient(t *testing.T, g *Gateway) *rawClient {
 	hs := httptest.NewUnstartedServer(nil)
 	_, port, _ := net.SplitHostPort(hs.Listener.Addr().String())
 	hs.Config.Handler = g.HTTPHandler(HTTPOptions{Token: "secret-token", Port: port})
 	hs.Start()
-	defer hs.Close()
-	session := ""
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // no stream to resume from: none to wait on
-	defer cancel()
-	send := func(method, body, lastEvent string) *http.Response {
-		req, _ := http.NewRequestWithContext(ctx, method, hs.URL+HTTPPath, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer secret-token")
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
-		if session != "" {
-			req.Header.Set("Mcp-Session-Id", session)
-		}
-		if lastEvent != "" {
-			req.Header.Set("Last-Event-ID", lastEvent)
-		}
-		resp, err := http.DefaultClient.Do(req)
+	t.Cleanup(hs.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	c := &rawClient{t: t, url: hs.URL + HTTPPath, ctx: ctx}
+	resp := c.post(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
+	c.session = resp.Header.Get("Mcp-Session-Id")
+	resp.Body.Close()
+	c.post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`).Body.Close()
+	// The notification and the next request travel apart, and the session
+	// may take the request first: until it has taken the notification, it
+	// answers requests with an error.
+	for {
+		resp := c.post(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
-		return resp
+		if strings.Contains(string(body), `"result"`) {
+			return c
+		}
 	}
-	resp := send(http.MethodPost, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`, "")
-	session = resp.Header.Get("Mcp-Session-Id")
-	resp.Body.Close()
-	send(http.MethodPost, `{"jsonrpc":"2.0","method":"notifications/initialized"}`, "").Body.Close()
+}
 
-	resp = send(http.MethodPost, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"srv__wait","arguments":{}}}`, "")
-	lines := bufio.NewScanner(resp.Body)
-	last := ""
-	for last == "" && lines.Scan() {
-		if id, ok := strings.CutPrefix(lines.Text(), "id: "); ok {
-			last = id
-		}
+func (c *rawClient) post(body string) *http.Response {
+	req, _ := http.NewRequestWithContext(c.ctx, http.MethodPost, c.url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer secret-token")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	if c.session != "" {
+		req.Header.Set("Mcp-Session-Id", c.session)
 	}
-	resp.Body.Close() // the connection drops
-	letGo()
-	if last == "" {
-		t.Fatal("the call's stream named no event to resume from")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
 	}
-	resp = send(http.MethodGet, "", last)
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(resp.Body)
-		t.Fatalf("resuming from %q: %d %s", last, resp.StatusCode, body)
-	}
-	lines = bufio.NewScanner(resp.Body)
-	for lines.Scan() {
-		if data, ok := strings.CutPrefix(lines.Text(), "data: "); ok && strings.Contains(data, `"id":2`) {
-			if !strings.Contains(data, "let go") {
-				t.Fatalf("resumed with %s", data)
-			}
-			return
-		}
-	}
-	t.Fatalf("the resumed stream ended without the result (status %d, %v, last event %q)", resp.StatusCode, lines.Err(), last)
+	return resp
 }
