@@ -1,10 +1,6 @@
 package scan
 
-import (
-	"math/rand/v2"
-	"strings"
-	"testing"
-)
+import "testing"
 
 // markAnchors' quick ways (a word's letters passed at once, eight bytes
 // read at a time, runs of blob bytes read from their ends) mark what a
@@ -12,18 +8,7 @@ import (
 // looks for, and the corpus'.
 func TestMarksAreThoseOfAReadingByteByByte(t *testing.T) {
 	alphabet := []string{"a", "A", "k", "i", "ws", "AKIA", "sk-", "<", "-----BEGIN", "eyJ", "\n", "\r", "\r\n", "\t", "\x7f", "\x01", " ", "é", "+", "/", "0", "http", "xox", "_", "."}
-	rng := rand.New(rand.NewPCG(3, 4))
-	var texts []string
-	for range 100000 {
-		var b strings.Builder
-		for range rng.IntN(60) {
-			b.WriteString(alphabet[rng.IntN(len(alphabet))])
-		}
-		texts = append(texts, b.String())
-	}
-	for _, r := range loadCorpusT(t).results {
-		texts = append(texts, r.text)
-	}
+	texts := randomTexts(t, 3, 100000, 60, alphabet)
 	for _, text := range texts {
 		got, want := markAnchors(text), marksByteByByte(text)
 		if got.rules != want.rules || got.exfil != want.exfil || got.plain != want.plain || got.blobRun != want.blobRun {

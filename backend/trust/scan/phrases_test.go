@@ -43,18 +43,7 @@ func TestWordsUndoWhatHidesAWord(t *testing.T) {
 // takes a different turn on, and the corpus'.
 func TestTheQuickWayWithASCIIWordsReadsAsTheGeneralWay(t *testing.T) {
 	alphabet := []string{"a", "z", "Q", "P", "7", "0", "3", " ", ".", "\n", "_", "'", "’", "é", "о", "\u200b", "中", "-", "!"}
-	rng := rand.New(rand.NewPCG(1, 2))
-	var texts []string
-	for range 3000 {
-		var b strings.Builder
-		for range rng.IntN(40) {
-			b.WriteString(alphabet[rng.IntN(len(alphabet))])
-		}
-		texts = append(texts, b.String())
-	}
-	for _, r := range loadCorpusT(t).results {
-		texts = append(texts, r.text)
-	}
+	texts := randomTexts(t, 1, 3000, 40, alphabet)
 	var quick, general words
 	for _, text := range texts {
 		quick.read(text)
@@ -63,6 +52,25 @@ func TestTheQuickWayWithASCIIWordsReadsAsTheGeneralWay(t *testing.T) {
 			t.Fatalf("%q: read as %q, the general way as %q", text, readWords(text), general.norm)
 		}
 	}
+}
+
+// randomTexts are n texts of up to max pieces of alphabet each, drawn from
+// seed (the same on every run), and the corpus' results: what a quick way
+// of reading is checked against its plain twin on.
+func randomTexts(t *testing.T, seed uint64, n, max int, alphabet []string) []string {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	var texts []string
+	for range n {
+		var b strings.Builder
+		for range rng.IntN(max) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, r := range loadCorpusT(t).results {
+		texts = append(texts, r.text)
+	}
+	return texts
 }
 
 // readGenerally is read with every word read by readWord.
