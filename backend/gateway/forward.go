@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -61,22 +60,32 @@ func (g *Gateway) begin(ctx context.Context, d *downstream, ss *mcp.ServerSessio
 // A client speaking a stateless revision takes no such request; it is
 // refused as such.
 func (g *Gateway) route(d *downstream) (*mcp.ServerSession, error) {
-	g.mu.Lock()
-	waiting := slices.Collect(maps.Keys(g.inflight[d]))
-	g.mu.Unlock()
-	var ss *mcp.ServerSession
+	ss, _, waiting := g.caller(d)
 	switch all := slices.Collect(g.server.Sessions()); {
-	case len(waiting) == 1:
-		ss = waiting[0]
-	case len(waiting) == 0 && len(all) == 1:
+	case waiting == 1:
+	case waiting == 0 && len(all) == 1:
 		ss = all[0]
 	default:
-		return nil, fmt.Errorf("bulkhead cannot tell which client this request from server %q belongs to (%d clients are waiting on it)", d.name, len(waiting))
+		return nil, fmt.Errorf("bulkhead cannot tell which client this request from server %q belongs to (%d clients are waiting on it)", d.name, waiting)
 	}
 	if stateless(ss) {
 		return nil, fmt.Errorf("server %q asked its client a question mid-request, which the client's protocol revision (%s) does not allow; bulkhead does not yet pass such a question on as a multi-round-trip request", d.name, ss.InitializeParams().ProtocolVersion)
 	}
 	return ss, nil
+}
+
+// caller is the client with requests in flight to d, and its latest
+// request's context (which names that request's stream), if it is the
+// only one waiting; waiting says how many clients are.
+func (g *Gateway) caller(d *downstream) (ss *mcp.ServerSession, request context.Context, waiting int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if waiting = len(g.inflight[d]); waiting == 1 {
+		for s, reqs := range g.inflight[d] {
+			return s, reqs[len(reqs)-1], 1
+		}
+	}
+	return nil, nil, waiting
 }
 
 // downstreamErr labels an error with the server unless it is a JSON-RPC
@@ -337,14 +346,7 @@ func (g *Gateway) passLog(ctx context.Context, d *downstream, params *mcp.Loggin
 		return
 	}
 	p.Logger = d.name + "/" + p.Logger
-	g.mu.Lock()
-	waiting := len(g.inflight[d])
-	var caller *mcp.ServerSession
-	for ss, reqs := range g.inflight[d] {
-		caller, ctx = ss, context.WithoutCancel(reqs[len(reqs)-1])
-	}
-	g.mu.Unlock()
-	switch waiting {
+	switch caller, request, waiting := g.caller(d); waiting {
 	case 0:
 		for ss := range g.server.Sessions() {
 			if !stateless(ss) { // a stateless client is there for its own request only
@@ -352,7 +354,7 @@ func (g *Gateway) passLog(ctx context.Context, d *downstream, params *mcp.Loggin
 			}
 		}
 	case 1:
-		caller.Log(ctx, &p)
+		caller.Log(context.WithoutCancel(request), &p)
 	default:
 		g.log.Debug("log message dropped: several clients wait on the server", "server", d.name, "clients", waiting)
 	}

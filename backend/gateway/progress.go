@@ -145,8 +145,7 @@ func (g *Gateway) passProgress(d *downstream, params *mcp.ProgressNotificationPa
 // sawMessage counts a message server d sent, as read off the wire, if it
 // is a log message or progress for one of the gateway's routes.
 func (g *Gateway) sawMessage(d *downstream, msg []byte) {
-	isLog, isProgress := bytes.Contains(msg, []byte(`"notifications/message"`)), bytes.Contains(msg, []byte(`"notifications/progress"`))
-	if !isLog && !isProgress {
+	if !bytes.Contains(msg, []byte(`"notifications/message"`)) && !bytes.Contains(msg, []byte(`"notifications/progress"`)) {
 		return
 	}
 	var n struct {
@@ -164,11 +163,10 @@ func (g *Gateway) sawMessage(d *downstream, msg []byte) {
 	case "notifications/progress":
 		key, _ := n.Params.Token.(string)
 		g.mu.Lock()
-		r := g.progress[key]
-		g.mu.Unlock()
-		if r != nil {
-			g.noteRead(&r.tally)
+		if r := g.progress[key]; r != nil {
+			r.tally.read++
 		}
+		g.mu.Unlock()
 	}
 }
 
