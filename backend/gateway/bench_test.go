@@ -84,7 +84,7 @@ func (s *benchSetup) clients(b *testing.B, kind string, n int) []*mcp.ClientSess
 			s.opened = append(s.opened, cs)
 		case "gateway-http":
 			cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench"}, nil).Connect(context.Background(),
-				&mcp.StreamableClientTransport{Endpoint: s.httpURL, HTTPClient: &http.Client{Transport: bearer{s.token}}}, nil)
+				&mcp.StreamableClientTransport{Endpoint: s.httpURL, HTTPClient: &http.Client{Transport: gateway.Bearer(s.token)}}, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

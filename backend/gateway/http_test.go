@@ -97,14 +97,6 @@ func serveGateway(t *testing.T, featYAML string, opts gateway.Options) served {
 	return served{url: srv.URL + gateway.HTTPPath, token: token, eng: eng, db: filepath.Join(home, "bulkhead.db")}
 }
 
-type bearer struct{ token string }
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 // sessionVersion is the revision the tests' clients speak unless they say
 // otherwise: the last with sessions, whose every feature they exercise.
 const sessionVersion = "2025-11-25"
@@ -119,7 +111,7 @@ func connectHTTPAt(t *testing.T, version, url, token string, client *mcp.Client)
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: bearer{token}}},
+	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: gateway.Bearer(token)}},
 		&mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		t.Fatalf("connect over HTTP: %v", err)

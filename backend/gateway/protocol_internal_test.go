@@ -126,7 +126,7 @@ func TestAClientOfTheStatelessRevisionIsServed(t *testing.T) {
 			progress := newProgressCounter()
 			client := mcp.NewClient(&mcp.Implementation{Name: "client", Version: version}, &mcp.ClientOptions{ProgressNotificationHandler: progress.handler})
 			cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: hs.URL + HTTPPath,
-				HTTPClient: &http.Client{Transport: bearer("secret-token")}}, &mcp.ClientSessionOptions{ProtocolVersion: version})
+				HTTPClient: &http.Client{Transport: Bearer("secret-token")}}, &mcp.ClientSessionOptions{ProtocolVersion: version})
 			if err != nil {
 				t.Fatalf("%s: %v", version, err)
 			}
@@ -155,14 +155,6 @@ func TestAStatelessRequestIsASessionOfItsOwn(t *testing.T) {
 	if a, b := g.sessionOf(nil), g.sessionOf(nil); a == b {
 		t.Errorf("two requests without a session over HTTP share session %q", a)
 	}
-}
-
-type bearer string
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+string(b))
-	return http.DefaultTransport.RoundTrip(r)
 }
 
 // logsOf collects the log messages a client gets, by their data.
