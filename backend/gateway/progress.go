@@ -67,31 +67,33 @@ func (g *Gateway) notePassed(t *tally) {
 }
 
 // awaitPassed waits, at most progressWait, until the notifications t had
-// read when called have been handled.
+// read when called have been handled. Most calls find nothing to wait
+// for, and cost a lock and no timer.
 func (g *Gateway) awaitPassed(ctx context.Context, t *tally) {
+	var timeout <-chan time.Time
 	g.mu.Lock()
-	target := t.read
-	g.mu.Unlock()
-	timer := time.NewTimer(progressWait)
-	defer timer.Stop()
-	for {
-		g.mu.Lock()
-		if t.passed >= target {
-			g.mu.Unlock()
-			return
-		}
+	defer g.mu.Unlock()
+	for target := t.read; t.passed < target; {
 		if t.passing == nil {
 			t.passing = make(chan struct{})
 		}
 		passing := t.passing
+		if timeout == nil {
+			timer := time.NewTimer(progressWait)
+			defer timer.Stop()
+			timeout = timer.C
+		}
 		g.mu.Unlock()
 		select {
 		case <-passing:
-		case <-timer.C:
+		case <-timeout:
+			g.mu.Lock()
 			return
 		case <-ctx.Done():
+			g.mu.Lock()
 			return
 		}
+		g.mu.Lock()
 	}
 }
 
