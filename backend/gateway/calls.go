@@ -191,5 +191,5 @@ func (g *Gateway) originalTool(d *downstream, exposed string) string {
 	if v, ok := d.withheld[exposed]; ok {
 		return v.Name
 	}
-	return strings.TrimPrefix(exposed, d.name+g.opts.Separator)
+	return strings.TrimPrefix(exposed, g.prefix(d))
 }

@@ -28,6 +28,11 @@ type Options struct {
 	// Separator joins a server's name and a tool or prompt name
 	// (default "__"). Server names cannot contain it, so names never clash.
 	Separator string
+	// Bare publishes the one server's tool and prompt names as they are,
+	// with no server name in front: for a client (or a conformance suite)
+	// that calls a server's tools by their own names. New refuses it with
+	// more than one server, whose names could clash.
+	Bare bool
 	// Eager starts every server with the gateway; otherwise a server starts
 	// when a client first lists or calls.
 	Eager bool
@@ -103,6 +108,9 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 	}
 	if !separatorRE.MatchString(opts.Separator) || opts.Separator == "-" {
 		return nil, fmt.Errorf("name separator %q must be 1 to 8 letters, digits, underscores or dots", opts.Separator)
+	}
+	if opts.Bare && len(backends) != 1 {
+		return nil, fmt.Errorf("bare names serve exactly one server (got %d): name one with --server, or drop --names bare", len(backends))
 	}
 	if opts.CallTimeout == 0 {
 		opts.CallTimeout = 10 * time.Minute
@@ -203,8 +211,19 @@ func (g *Gateway) startAll(ctx context.Context) {
 	wg.Wait()
 }
 
+// prefix is what the gateway puts before d's tool and prompt names.
+func (g *Gateway) prefix(d *downstream) string {
+	if g.opts.Bare {
+		return ""
+	}
+	return d.name + g.opts.Separator
+}
+
 // serverOf finds the server a published tool or prompt name starts with.
 func (g *Gateway) serverOf(name string) *downstream {
+	if g.opts.Bare {
+		return g.downs[0]
+	}
 	server, _, ok := strings.Cut(name, g.opts.Separator)
 	if !ok {
 		return nil

@@ -52,7 +52,7 @@ type exposed struct{ tools, prompts map[string]string }
 // exposedNames names a snapshot's tools and prompts upstream. Names are
 // worked out over everything the server offers, shown or not, so a name
 // does not move when a person approves or hides another.
-func (snap snapshot) exposedNames(server, sep string) exposed {
+func (snap snapshot) exposedNames(prefix string) exposed {
 	tools := make([]string, len(snap.tools))
 	for i, t := range snap.tools {
 		tools[i] = t.Name
@@ -61,22 +61,23 @@ func (snap snapshot) exposedNames(server, sep string) exposed {
 	for i, p := range snap.prompts {
 		prompts[i] = p.Name
 	}
-	return exposed{tools: exposedNames(server, sep, tools), prompts: exposedNames(server, sep, prompts)}
+	return exposed{tools: exposedNames(prefix, tools), prompts: exposedNames(prefix, prompts)}
 }
 
-// exposedNames joins server and each name within the spec's tool-name
-// rules (A-Z a-z 0-9 _ - ., at most 128), each exposed name unique. A name
+// exposedNames puts prefix (server and separator, or nothing when bare)
+// before each name, within the spec's tool-name rules (A-Z a-z 0-9 _ - .,
+// at most 128), each exposed name unique. A name
 // that had to be changed gets a hash of the original, so the result is the
 // same on every run; the hash is longer, or numbered, where a shorter one
 // would take a name already taken (a tool could be named like another's
 // hashed form). Names that needed no change keep theirs.
-func exposedNames(server, sep string, names []string) map[string]string {
+func exposedNames(prefix string, names []string) map[string]string {
 	out := make(map[string]string, len(names))
 	taken := map[string]bool{}
 	var changed []string
 	for _, n := range names {
 		clean := cleanName(n)
-		if full := server + sep + clean; clean == n && n != "" && len(full) <= maxNameLen {
+		if full := prefix + clean; clean == n && n != "" && len(full) <= maxNameLen {
 			out[n], taken[full] = full, true
 		} else if _, seen := out[n]; !seen {
 			changed = append(changed, n)
@@ -93,7 +94,7 @@ func exposedNames(server, sep string, names []string) map[string]string {
 			if 8<<i > len(digest) {
 				suffix += "_" + strconv.Itoa(i)
 			}
-			name = server + sep + cleanName(n)
+			name = prefix + cleanName(n)
 			name = name[:min(len(name), maxNameLen-len(suffix))] + suffix
 		}
 		out[n], taken[name] = name, true

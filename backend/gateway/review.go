@@ -39,7 +39,7 @@ func (g *Gateway) review(ctx context.Context, d *downstream) error {
 	}
 	// Verdicts carry the definitions as the server sent them: what passes is
 	// what is shown.
-	names := snap.exposedNames(d.name, g.opts.Separator)
+	names := snap.exposedNames(g.prefix(d))
 	var shown snapshot
 	withheld := map[string]trust.Verdict{}
 	facts := map[string]toolFacts{}

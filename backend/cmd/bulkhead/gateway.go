@@ -27,19 +27,21 @@ type gatewayFlags struct {
 	servers     []string
 	eager       bool
 	separator   string
+	names       string
 	callTimeout time.Duration
 	pull        string
 	judge       judgeFlags
 }
 
 func newGatewayCommand(a *app) *cobra.Command {
-	f := gatewayFlags{pull: string(sandbox.PullMissing)}
+	f := gatewayFlags{pull: string(sandbox.PullMissing), names: "prefixed"}
 	cmd := &cobra.Command{
 		Use:   "gateway (--stdio | --http ADDR) [--server NAME...]",
 		Short: "Serve the chosen servers as one MCP endpoint",
 		Long: `Serve the enabled catalog servers (bulkhead enable), or those named with
---server, each in its own sandbox, as one MCP server: tools and prompts appear as SERVER__NAME, resources under their own
-URIs. Servers start when a client first needs them (or at once with --eager)
+--server, each in its own sandbox, as one MCP server: tools and prompts
+appear as SERVER__NAME (with --names bare, one server's keep their own
+names), resources under their own URIs. Servers start when a client first needs them (or at once with --eager)
 and are restarted, with back-off, if they crash.
 
 Over HTTP (streamable HTTP at /mcp, on loopback unless --allow-remote) every
@@ -55,6 +57,7 @@ pages (an Origin header) and for other host names are refused.`,
 	fl.StringArrayVar(&f.servers, "server", nil, "serve this catalog server instead of the enabled ones (repeatable)")
 	fl.BoolVar(&f.eager, "eager", false, "start every server at once instead of on first use")
 	fl.StringVar(&f.separator, "separator", "__", "joins server and tool names")
+	fl.StringVar(&f.names, "names", "prefixed", "prefixed (SERVER__NAME) or bare: one server's tool and prompt names as they are")
 	fl.DurationVar(&f.callTimeout, "call-timeout", 10*time.Minute, "longest a forwarded request may take")
 	fl.StringVar(&f.pull, "pull", f.pull, "when to pull images: missing, always or never")
 	f.judge.add(cmd)
@@ -64,6 +67,9 @@ pages (an Origin header) and for other host names are refused.`,
 func runGateway(ctx context.Context, a *app, f gatewayFlags) error {
 	if f.stdio == (f.http != "") {
 		return errors.New("choose one transport: --stdio or --http ADDR (e.g. --http " + defaultHTTPAddr + ")")
+	}
+	if f.names != "prefixed" && f.names != "bare" {
+		return fmt.Errorf("--names %q: use prefixed (SERVER__NAME, the default) or bare (one server's names as they are)", f.names)
 	}
 	st, err := a.store(ctx)
 	if err != nil {
@@ -188,7 +194,7 @@ func openGateway(ctx context.Context, a *app, servers, stopped []string, f gatew
 		return nil, nil, err
 	}
 	g, err := gateway.New(backends, gateway.Options{
-		Separator: f.separator, Eager: f.eager, Stopped: stopped, CallTimeout: f.callTimeout, Version: version,
+		Separator: f.separator, Bare: f.names == "bare", Eager: f.eager, Stopped: stopped, CallTimeout: f.callTimeout, Version: version,
 		Store: st, Secrets: scan.NewSecrets(known...), Judge: judge,
 		Gate: gate, Settings: settings, Verified: verified, Instance: instance,
 		ResultPolicy: func(server string) catalog.ResultPolicy { return policies[server] },

@@ -315,6 +315,11 @@ func TestGatewayOverHTTPFromTheCLI(t *testing.T) {
 
 	_, errOut, code := e.run("gateway", "--http", "0.0.0.0:0", "--server", "wb")
 	oneLineError(t, errOut, code, "can be reached from other machines")
+	_, errOut, code = e.run("gateway", "--stdio", "--names", "short", "--server", "wb")
+	oneLineError(t, errOut, code, `--names "short": use prefixed`)
+	_, errOut, code = e.run("gateway", "--stdio", "--names", "bare", "--server", "wb", "--server", "feat")
+	oneLineError(t, errOut, code, "bare names serve exactly one server (got 2)")
+	e.requireNoContainers(cli)
 }
 
 func TestClientConfigThatIsWrittenWorks(t *testing.T) {
