@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -93,4 +95,74 @@ func textOf(c mcp.Content) string {
 		return t.Text
 	}
 	return "(no text)"
+}
+
+// addStatelessTools adds the tools the 2026-07-28 server-stateless scenario
+// probes the server with.
+func addStatelessTools(s *mcp.Server) {
+	tool(s, "test_missing_capability", "Needs the client's sampling capability, declared with the request.", func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if caps := req.ClientCapabilities(); caps != nil && caps.Sampling != nil {
+			return text("The client declared sampling."), nil
+		}
+		data, err := json.Marshal(mcp.MissingRequiredClientCapabilityData{
+			RequiredCapabilities: &mcp.ClientCapabilities{Sampling: &mcp.SamplingCapabilities{}}})
+		if err != nil {
+			return nil, err
+		}
+		return nil, &jsonrpc.Error{Code: mcp.CodeMissingRequiredClientCapabilities,
+			Message: "this tool needs the client's sampling capability", Data: data}
+	})
+	tool(s, "test_streaming_elicitation", "Reports progress, then asks the user in its result (an input request), never with a request of its own.", func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if token := req.Params.GetProgressToken(); token != nil {
+			_ = req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{ProgressToken: token, Progress: 1, Total: 2})
+		}
+		if answer, ok := accepted(req.Params.InputResponses, "go_on"); ok {
+			return text(fmt.Sprintf("The user answered %v.", answer["ok"])), nil
+		}
+		if caps := req.ClientCapabilities(); caps == nil || caps.Elicitation == nil {
+			return text("The client cannot be asked; nothing to stream."), nil
+		}
+		return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{"go_on": &mcp.ElicitParams{
+			Message: "Go on?", RequestedSchema: objectSchema(map[string]any{"ok": map[string]any{"type": "boolean"}}, "ok")}}}, nil
+	})
+	tool(s, "test_logging_tool", "Sends one info log message: at 2026-07-28 the client gets it only if it asked for a log level.", func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		_ = req.Session.Log(ctx, &mcp.LoggingMessageParams{Level: "info", Logger: "conformance", Data: "test_logging_tool ran"})
+		return text("Logged at info."), nil
+	})
+	tool(s, "test_trigger_tool_change", "Adds or removes a tool, which changes the tool list.", toggler(func(on bool) {
+		if on {
+			tool(s, "test_transient_tool", "Present between two calls of test_trigger_tool_change.", func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				return text("transient"), nil
+			})
+			return
+		}
+		s.RemoveTools("test_transient_tool")
+	}))
+	tool(s, "test_trigger_prompt_change", "Adds or removes a prompt, which changes the prompt list.", toggler(func(on bool) {
+		if on {
+			s.AddPrompt(&mcp.Prompt{Name: "test_transient_prompt", Description: "Present between two calls of test_trigger_prompt_change."},
+				func(context.Context, *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+					return &mcp.GetPromptResult{Messages: []*mcp.PromptMessage{{Role: "user", Content: &mcp.TextContent{Text: "transient"}}}}, nil
+				})
+			return
+		}
+		s.RemovePrompts("test_transient_prompt")
+	}))
+}
+
+// toggler makes a tool that flips a switch on each call, so every call
+// changes a list (and the SDK announces it).
+func toggler(set func(on bool)) func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	var mu sync.Mutex
+	on := false
+	return func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		on = !on
+		set(on)
+		if on {
+			return text("added"), nil
+		}
+		return text("removed"), nil
+	}
 }

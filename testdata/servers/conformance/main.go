@@ -47,6 +47,8 @@ func newServer() *mcp.Server {
 	addContentTools(s)
 	addNotifyingTools(s)
 	addAskingTools(s)
+	addStatelessTools(s)
+	addInputRequiredTools(s, newSealer())
 	addResources(s)
 	addPrompts(s)
 	return s

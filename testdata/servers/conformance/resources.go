@@ -145,4 +145,5 @@ func addPrompts(s *mcp.Server) {
 				{Role: "user", Content: &mcp.ImageContent{Data: pngBytes, MIMEType: "image/png"}},
 				promptText("Please analyze the image above.")}}, nil
 		})
+	addInputRequiredPrompt(s)
 }
