@@ -49,6 +49,7 @@ func newServer() *mcp.Server {
 	addAskingTools(s)
 	addStatelessTools(s)
 	addInputRequiredTools(s, newSealer())
+	addPendingTools(s)
 	addResources(s)
 	addPrompts(s)
 	return s
@@ -65,7 +66,10 @@ func newServer() *mcp.Server {
 // the server in its container with Host localhost:PORT, which passes.
 func mcpMux(s *mcp.Server) http.Handler {
 	get := func(*http.Request) *mcp.Server { return s }
-	stateful := mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{SessionTimeout: time.Hour})
+	// The stateful handler keeps its streams so a client whose stream drops
+	// (or is closed by test_reconnection) resumes it with Last-Event-ID.
+	stateful := mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{SessionTimeout: time.Hour,
+		EventStore: mcp.NewMemoryEventStore(nil)})
 	stateless := mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{Stateless: true, PropagateRequestCancellation: true})
 	mux := http.NewServeMux()
 	mux.HandleFunc("/mcp", func(w http.ResponseWriter, r *http.Request) {
