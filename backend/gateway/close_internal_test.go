@@ -26,7 +26,7 @@ type killBackend struct {
 func (b killBackend) Name() string { return b.name }
 
 func (b killBackend) Start(ctx context.Context) (Process, error) {
-	srv := mcp.NewServer(&mcp.Implementation{Name: b.name, Version: "1"}, nil)
+	srv := mcp.NewServer(&mcp.Implementation{Name: b.name, Version: "1"}, &mcp.ServerOptions{SupportedProtocolVersions: sessionRevisions})
 	b.add(srv)
 	toServer, fromClient := io.Pipe()
 	fromServer, toClient := io.Pipe()

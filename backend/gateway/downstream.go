@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -174,6 +175,9 @@ func (d *downstream) failed() {
 func (d *downstream) watch(cs *mcp.ClientSession, proc Process, ended, cleared chan struct{}) {
 	sessionOver := make(chan struct{})
 	go func() { cs.Wait(); close(sessionOver) }()
+	if statelessServer(cs) {
+		go d.keepAlive(cs, sessionOver)
+	}
 	select {
 	case <-sessionOver:
 	case <-proc.Done():
@@ -188,6 +192,31 @@ func (d *downstream) watch(cs *mcp.ClientSession, proc Process, ended, cleared c
 	close(cleared)
 	if restart && d.g.opts.Eager {
 		d.restart(retryAt)
+	}
+}
+
+// keepAlive watches a server of a stateless revision, whose session the
+// SDK does not ping: ping left the protocol at 2026-07-28, but any answer,
+// an error too, shows the server alive. One that lets a ping time out, as
+// the SDK's watch allows for earlier revisions, is frozen: its session is
+// closed, and the server replaced.
+func (d *downstream) keepAlive(cs *mcp.ClientSession, over <-chan struct{}) {
+	tick := time.NewTicker(d.g.opts.KeepAlive)
+	defer tick.Stop()
+	for {
+		select {
+		case <-over:
+			return
+		case <-tick.C:
+		}
+		ctx, cancel := context.WithTimeout(d.g.ctx, d.g.opts.KeepAlive/2)
+		err := cs.Ping(ctx, nil)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			d.g.log.Warn("server stopped answering; replacing it", "server", d.name)
+			cs.Close()
+			return
+		}
 	}
 }
 

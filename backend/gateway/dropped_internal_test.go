@@ -26,7 +26,7 @@ type pipeBackend struct {
 func (b pipeBackend) Name() string { return b.name }
 
 func (b pipeBackend) Start(ctx context.Context) (Process, error) {
-	srv := mcp.NewServer(&mcp.Implementation{Name: b.name, Version: "1"}, nil)
+	srv := mcp.NewServer(&mcp.Implementation{Name: b.name, Version: "1"}, &mcp.ServerOptions{SupportedProtocolVersions: sessionRevisions})
 	b.add(srv)
 	return pipedProc(ctx, srv, b.name, b.log, func(w io.WriteCloser) io.WriteCloser { return deepener{w} })
 }

@@ -11,6 +11,9 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/bulkhead-dev/bulkhead/backend/policy"
+	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
 // rootsPlaceholder is the one root each downstream client holds. It is never
@@ -132,8 +135,16 @@ func (g *Gateway) forwardTool(d *downstream, t *mcp.Tool) mcp.ToolHandler {
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		c := g.newCall(d, t, req)
 		markAudited(ctx) // each way out below audits
-		out, err := g.authorize(ctx, c)
+		this := request(d.name, "tools/call", t.Name, req.Params.Arguments)
+		resumed, err := g.resume(req.Params.RequestState, req.Params.InputResponses, this)
 		if err != nil {
+			g.audit(c, policy.Outcome{Decision: store.Deny, DecidedBy: "bulkhead: a request state it did not issue for this call"}, "refused", err)
+			return nil, err
+		}
+		var out policy.Outcome
+		if resumed != nil { // a later round: decided in the first
+			out = resumed.outcome()
+		} else if out, err = g.authorize(ctx, c); err != nil {
 			g.audit(c, out, "error", err)
 			return nil, coded(CodeInternal, fmt.Errorf("server %q: deciding the call to %q: %w", d.name, t.Name, err))
 		}
@@ -142,11 +153,14 @@ func (g *Gateway) forwardTool(d *downstream, t *mcp.Tool) mcp.ToolHandler {
 			g.audit(c, out, "denied", err)
 			return nil, err
 		}
-		res, err := g.callTool(ctx, d, t.Name, req, out.Arguments)
+		this.Decision, this.DecidedBy, this.ApprovalID, this.Decided = out.Decision, out.DecidedBy, out.ApprovalID, out.Arguments
+		res, err := g.callTool(ctx, d, t.Name, req, out.Arguments, this, resumed)
 		status := "ok"
 		switch {
 		case err != nil:
 			status = "error"
+		case res.InputRequests != nil:
+			status = "input required"
 		case res.IsError:
 			status = "tool error"
 		}
@@ -155,16 +169,29 @@ func (g *Gateway) forwardTool(d *downstream, t *mcp.Tool) mcp.ToolHandler {
 	}
 }
 
-func (g *Gateway) callTool(ctx context.Context, d *downstream, original string, req *mcp.CallToolRequest, args json.RawMessage) (*mcp.CallToolResult, error) {
+// callTool calls the tool, in as many rounds as the server asks for input
+// (rounds.go), from the round resumed, if any.
+func (g *Gateway) callTool(ctx context.Context, d *downstream, original string, req *mcp.CallToolRequest, args json.RawMessage, this sealed, resumed *sealed) (*mcp.CallToolResult, error) {
 	ctx, meta, end := g.begin(ctx, d, req.Session, req.Params.Meta)
 	defer end()
 	cs, err := d.session(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Meta: meta, Name: original, Arguments: argumentsOf(args)})
-	if err != nil {
-		return nil, g.downstreamErr(d, cs, err)
+	params := &mcp.CallToolParams{Meta: g.serverMeta(cs, req.Session, req.Params.Meta, meta), Name: original, Arguments: argumentsOf(args)}
+	var res *mcp.CallToolResult
+	needs, state, err := g.rounds(ctx, d, req.Session, this, req.Params.InputResponses, resumed.state(), func(answers mcp.InputResponseMap, state string) (mcp.InputRequestMap, string, error) {
+		params.InputResponses, params.RequestState = answers, state
+		if res, err = cs.CallTool(ctx, params); err != nil {
+			return nil, "", g.downstreamErr(d, cs, err)
+		}
+		return needsOf(res.NeedsInput(), res.InputRequests), res.RequestState, nil
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case needs != nil:
+		return &mcp.CallToolResult{InputRequests: needs, RequestState: state}, nil
 	}
 	res.Meta = withoutProtocolKeys(res.Meta)
 	if err := g.screen(ctx, d, fmt.Sprintf("result of tool %q", original), toolResultSlots(res)); err != nil {
@@ -185,15 +212,31 @@ func argumentsOf(args json.RawMessage) any {
 
 func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandler {
 	return func(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		this := request(d.name, "prompts/get", original, argsOf(req.Params.Arguments))
+		resumed, err := g.resume(req.Params.RequestState, req.Params.InputResponses, this)
+		if err != nil {
+			return nil, err
+		}
 		ctx, meta, end := g.begin(ctx, d, req.Session, req.Params.Meta)
 		defer end()
 		cs, err := d.session(ctx)
 		if err != nil {
 			return nil, err
 		}
-		res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Meta: meta, Name: original, Arguments: req.Params.Arguments})
-		if err != nil {
-			return nil, g.downstreamErr(d, cs, err)
+		params := &mcp.GetPromptParams{Meta: g.serverMeta(cs, req.Session, req.Params.Meta, meta), Name: original, Arguments: req.Params.Arguments}
+		var res *mcp.GetPromptResult
+		needs, state, err := g.rounds(ctx, d, req.Session, this, req.Params.InputResponses, resumed.state(), func(answers mcp.InputResponseMap, state string) (mcp.InputRequestMap, string, error) {
+			params.InputResponses, params.RequestState = answers, state
+			if res, err = cs.GetPrompt(ctx, params); err != nil {
+				return nil, "", g.downstreamErr(d, cs, err)
+			}
+			return needsOf(res.NeedsInput(), res.InputRequests), res.RequestState, nil
+		})
+		switch {
+		case err != nil:
+			return nil, err
+		case needs != nil:
+			return &mcp.GetPromptResult{InputRequests: needs, RequestState: state}, nil
 		}
 		res.Meta = withoutProtocolKeys(res.Meta)
 		if err := g.screen(ctx, d, fmt.Sprintf("messages of prompt %q", original), promptSlots(res)); err != nil {
@@ -205,15 +248,31 @@ func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandle
 
 func (g *Gateway) forwardRead(d *downstream) mcp.ResourceHandler {
 	return func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+		this := request(d.name, "resources/read", req.Params.URI, nil)
+		resumed, err := g.resume(req.Params.RequestState, req.Params.InputResponses, this)
+		if err != nil {
+			return nil, err
+		}
 		ctx, meta, end := g.begin(ctx, d, req.Session, req.Params.Meta)
 		defer end()
 		cs, err := d.session(ctx)
 		if err != nil {
 			return nil, err
 		}
-		res, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{Meta: meta, URI: req.Params.URI})
-		if err != nil {
-			return nil, g.downstreamErr(d, cs, err)
+		params := &mcp.ReadResourceParams{Meta: g.serverMeta(cs, req.Session, req.Params.Meta, meta), URI: req.Params.URI}
+		var res *mcp.ReadResourceResult
+		needs, state, err := g.rounds(ctx, d, req.Session, this, req.Params.InputResponses, resumed.state(), func(answers mcp.InputResponseMap, state string) (mcp.InputRequestMap, string, error) {
+			params.InputResponses, params.RequestState = answers, state
+			if res, err = cs.ReadResource(ctx, params); err != nil {
+				return nil, "", g.downstreamErr(d, cs, err)
+			}
+			return needsOf(res.NeedsInput(), res.InputRequests), res.RequestState, nil
+		})
+		switch {
+		case err != nil:
+			return nil, err
+		case needs != nil:
+			return &mcp.ReadResourceResult{InputRequests: needs, RequestState: state}, nil
 		}
 		res.Meta = withoutProtocolKeys(res.Meta)
 		if err := g.screen(ctx, d, fmt.Sprintf("contents of resource %q", req.Params.URI), readSlots(res)); err != nil {
@@ -399,7 +458,8 @@ func (g *Gateway) applyLevel(ctx context.Context, cs *mcp.ClientSession) {
 		}
 	}
 	g.mu.Unlock()
-	if want >= 0 && cs.InitializeResult().Capabilities.Logging != nil {
+	// A server of a stateless revision reads the level from each request.
+	if want >= 0 && cs.InitializeResult().Capabilities.Logging != nil && !statelessServer(cs) {
 		cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: loggingLevels[want]})
 	}
 }
@@ -410,6 +470,9 @@ func (g *Gateway) newClient(d *downstream) *mcp.Client {
 	c := mcp.NewClient(&mcp.Implementation{Name: "bulkhead", Version: g.opts.Version}, &mcp.ClientOptions{
 		Logger:    g.log,
 		KeepAlive: g.opts.KeepAlive,
+		// A server's questions in its results are the calling client's to
+		// answer, screened on the way (rounds.go), not the SDK's.
+		MultiRoundTrip: &mcp.MultiRoundTripOptions{Disabled: true},
 		CreateMessageHandler: func(ctx context.Context, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
 			ss, err := g.route(d)
 			if err == nil {

@@ -4,6 +4,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
@@ -93,6 +94,9 @@ type Gateway struct {
 	progress  map[string]*progressRoute
 	nextToken uint64
 
+	usedSeals map[string]int64 // nonces of the request states already answered, until they expire (rounds.go)
+	sealKey   [32]byte         // signs the request states handed to clients
+
 	toggles  atomic.Pointer[store.Toggles] // servers and tools a person turned on or off (toggles.go)
 	overHTTP atomic.Bool                   // served by HTTPHandler: a session without an ID is one request
 }
@@ -135,9 +139,10 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 		opts: opts, byName: map[string]*downstream{}, log: opts.Logger, ctx: ctx, cancel: cancel,
 		owners: map[string]*downstream{}, subs: map[*downstream]map[string]int{},
 		levels: map[*mcp.ServerSession]mcp.LoggingLevel{}, inflight: map[*downstream]map[*mcp.ServerSession][]context.Context{},
-		progress: map[string]*progressRoute{},
-		judging:  scan.NewContext(nil).WithSecrets(opts.Secrets).WithJudge(opts.Judge),
+		progress: map[string]*progressRoute{}, usedSeals: map[string]int64{},
+		judging: scan.NewContext(nil).WithSecrets(opts.Secrets).WithJudge(opts.Judge),
 	}
+	rand.Read(g.sealKey[:])
 	for _, b := range backends {
 		if _, dup := g.byName[b.Name()]; dup {
 			return nil, fmt.Errorf("server %q is listed twice", b.Name())

@@ -39,6 +39,7 @@ func servedGateway(t *testing.T, featYAML string) (url, token string) {
 // served is a gateway under test.
 type served struct {
 	url, token string
+	g          *gateway.Gateway
 	eng        *sandbox.Engine
 	db         string // the state store's file
 }
@@ -94,7 +95,7 @@ func serveGateway(t *testing.T, featYAML string, opts gateway.Options) served {
 		eng.Close()
 		st.Close()
 	})
-	return served{url: srv.URL + gateway.HTTPPath, token: token, eng: eng, db: filepath.Join(home, "bulkhead.db")}
+	return served{url: srv.URL + gateway.HTTPPath, token: token, g: g, eng: eng, db: filepath.Join(home, "bulkhead.db")}
 }
 
 // sessionVersion is the revision the tests' clients speak unless they say
@@ -311,40 +312,49 @@ func TestAFloodingServerIsHeldBack(t *testing.T) {
 
 // TestAFrozenServerIsFoundAndReplaced freezes a server's container (as a
 // hung process would be): its pings go unanswered, the gateway ends that
-// sandbox, and the next call gets a fresh one.
+// sandbox, and the next call gets a fresh one. The SDK pings a server of
+// 2025-11-25 (feat); one of 2026-07-28 (wb), whose revision has no ping,
+// the gateway pings itself, any answer counting.
 func TestAFrozenServerIsFoundAndReplaced(t *testing.T) {
 	s := serveGateway(t, "", gateway.Options{KeepAlive: time.Second})
 	cs := connectHTTP(t, s.url, s.token, testenv.NewObserverClient())
-	if got := testenv.Text(testenv.Call(t, cs, "feat__echo", map[string]any{"text": "before"})); got != "echo: before" {
-		t.Fatalf("before: %q", got)
-	}
-	ctx := context.Background()
-	list, err := s.eng.List(ctx)
-	if err != nil || len(list) != 1 {
-		t.Fatalf("containers: %+v, %v", list, err)
-	}
-	frozen := list[0].ID
-	cli := s.eng.Client()
-	if _, err := cli.ContainerPause(ctx, frozen, client.ContainerPauseOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	// Well before the default 30s keep-alive could have noticed.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := cli.ContainerInspect(ctx, frozen, client.ContainerInspectOptions{}); err != nil {
-			break // removed by the gateway
-		}
-		if time.Now().After(deadline) {
-			cli.ContainerUnpause(ctx, frozen, client.ContainerUnpauseOptions{})
-			t.Fatal("the frozen server's container is still there 20s later")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	if got := testenv.Text(testenv.Call(t, cs, "feat__echo", map[string]any{"text": "after"})); got != "echo: after" {
-		t.Errorf("after: %q", got)
-	}
-	if list, _ := s.eng.List(ctx); len(list) != 1 || list[0].ID == frozen {
-		t.Errorf("want one fresh container, got %+v", list)
+	for _, server := range []string{"feat", "wb"} {
+		t.Run(server, func(t *testing.T) {
+			if got := testenv.Text(testenv.Call(t, cs, server+"__echo", map[string]any{"text": "before"})); got != "echo: before" {
+				t.Fatalf("before: %q", got)
+			}
+			ctx := context.Background()
+			list, err := s.eng.List(ctx)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("containers: %+v, %v", list, err)
+			}
+			frozen := list[0].ID
+			cli := s.eng.Client()
+			if _, err := cli.ContainerPause(ctx, frozen, client.ContainerPauseOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			// Well before the default 30s keep-alive could have noticed.
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				if _, err := cli.ContainerInspect(ctx, frozen, client.ContainerInspectOptions{}); err != nil {
+					break // removed by the gateway
+				}
+				if time.Now().After(deadline) {
+					cli.ContainerUnpause(ctx, frozen, client.ContainerUnpauseOptions{})
+					t.Fatal("the frozen server's container is still there 20s later")
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			if got := testenv.Text(testenv.Call(t, cs, server+"__echo", map[string]any{"text": "after"})); got != "echo: after" {
+				t.Errorf("after: %q", got)
+			}
+			if list, _ := s.eng.List(ctx); len(list) != 1 || list[0].ID == frozen {
+				t.Errorf("want one fresh container, got %+v", list)
+			}
+			if err := s.g.StopServer(ctx, server); err != nil { // the next one alone
+				t.Fatal(err)
+			}
+		})
 	}
 }
 

@@ -12,13 +12,21 @@ import (
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
+// sessionRevisions are the revisions with sessions, in which a server asks
+// its client in the middle of a request: what the servers of most tests
+// speak, as they ask that way.
+var sessionRevisions = []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}
+
 // memBackend runs an in-memory server: one echo tool, and whatever add
-// puts on it.
+// puts on it. It speaks revisions up to 2025-11-25, as the servers these
+// tests stand for do (they ask their client mid-request), unless
+// stateless lets it speak 2026-07-28 too.
 type memBackend struct {
-	name string
-	add  func(*mcp.Server)
-	opts *mcp.ServerOptions
-	info func() *mcp.Implementation // what it says it is, at each start
+	name      string
+	add       func(*mcp.Server)
+	opts      *mcp.ServerOptions
+	info      func() *mcp.Implementation // what it says it is, at each start
+	stateless bool
 }
 
 func (b memBackend) Name() string { return b.name }
@@ -28,7 +36,14 @@ func (b memBackend) Start(ctx context.Context) (Process, error) {
 	if b.info != nil {
 		info = b.info()
 	}
-	srv := mcp.NewServer(info, b.opts)
+	opts := &mcp.ServerOptions{}
+	if b.opts != nil {
+		*opts = *b.opts
+	}
+	if !b.stateless && opts.SupportedProtocolVersions == nil {
+		opts.SupportedProtocolVersions = sessionRevisions
+	}
+	srv := mcp.NewServer(info, opts)
 	mcp.AddTool(srv, &mcp.Tool{Name: "echo", Description: "Echoes its text."}, func(_ context.Context, _ *mcp.CallToolRequest, in struct{ Text string }) (*mcp.CallToolResult, any, error) {
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: in.Text}}}, nil, nil
 	})

@@ -1,6 +1,10 @@
+//lint:file-ignore SA1019 logging and roots are deprecated from MCP 2026-07-28 (SEP-2577), yet still in use; a server is told the client's level and capabilities as that revision says.
+
 package gateway
 
 import (
+	"encoding/json"
+	"maps"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -8,13 +12,14 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// The gateway speaks every revision the SDK does to its clients, the
-// stateless 2026-07-28 included, and 2025-11-25 to servers: at that
-// revision a server asks its client in the middle of a request (sampling,
-// elicitation, roots), which the gateway routes to the client whose
-// request it is; a 2026 server's multi-round-trip results are not
-// forwarded yet.
-const downstreamVersion = "2025-11-25"
+// The gateway speaks every revision the SDK does, the stateless
+// 2026-07-28 included, to its clients and to servers: a server gets the
+// newest it speaks (downstreamVersion, empty, is the SDK's newest, from
+// which it falls back). A server of 2025-11-25 or before asks its client
+// in the middle of a request (sampling, elicitation, roots), which the
+// gateway routes to the client whose request it is; a newer one asks in
+// its results (rounds.go).
+const downstreamVersion = ""
 
 // statelessVersion is the first revision without sessions: each request
 // carries its version, client and capabilities in _meta, and a server may
@@ -30,6 +35,62 @@ func stateless(ss *mcp.ServerSession) bool {
 	}
 	p := ss.InitializeParams()
 	return p != nil && p.ProtocolVersion >= statelessVersion
+}
+
+// statelessServer reports whether the gateway speaks a stateless revision
+// with a server: each request then carries the calling client's log level
+// and capabilities, and questions come as results (rounds.go).
+func statelessServer(cs *mcp.ClientSession) bool {
+	r := cs.InitializeResult()
+	return r != nil && r.ProtocolVersion >= statelessVersion
+}
+
+// serverMeta is the _meta of a client's request as it goes to a server
+// of a stateless revision: the client's log level and capabilities, which
+// such a server reads from each request (a server of an earlier revision
+// has them from the session), so it logs as the client asked and asks
+// only what that client can answer. upstream is the client's own _meta.
+func (g *Gateway) serverMeta(cs *mcp.ClientSession, ss *mcp.ServerSession, upstream, meta mcp.Meta) mcp.Meta {
+	if !statelessServer(cs) {
+		return meta
+	}
+	out := mcp.Meta{}
+	maps.Copy(out, meta)
+	level, _ := upstream[mcp.MetaKeyLogLevel].(string)
+	if level == "" {
+		g.mu.Lock()
+		level = string(g.levels[ss])
+		g.mu.Unlock()
+	}
+	if level != "" {
+		out[mcp.MetaKeyLogLevel] = level
+	}
+	out[mcp.MetaKeyClientCapabilities] = capabilitiesOf(ss, upstream)
+	return out
+}
+
+// capabilitiesOf is what a client said it can do: in the request's _meta
+// (stateless revisions), else when it initialized.
+func capabilitiesOf(ss *mcp.ServerSession, upstream mcp.Meta) any {
+	if c, ok := upstream[mcp.MetaKeyClientCapabilities]; ok {
+		return c
+	}
+	out := map[string]any{}
+	var p *mcp.InitializeParams
+	if ss != nil {
+		p = ss.InitializeParams()
+	}
+	if p == nil || p.Capabilities == nil {
+		return out
+	}
+	c := p.Capabilities
+	if b, err := json.Marshal(c); err == nil {
+		json.Unmarshal(b, &out)
+	}
+	if c.RootsV2 == nil {
+		delete(out, "roots") // always marshalled; present only if declared
+	}
+	return out
 }
 
 // protocolKey marks the _meta keys of the protocol itself (a request's

@@ -58,6 +58,10 @@ func textResult(s string) *mcp.CallToolResult {
 func main() {
 	s := mcp.NewServer(&mcp.Implementation{Name: "featureful", Version: "1.0.0"}, &mcp.ServerOptions{
 		Instructions: "A test server that uses every MCP feature.",
+		// It asks its client mid-request (sampling, elicitation, roots), as
+		// servers of the revisions with sessions do; from 2026-07-28 a
+		// server asks in its results instead.
+		SupportedProtocolVersions: []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"},
 		CompletionHandler: func(_ context.Context, req *mcp.CompleteRequest) (*mcp.CompleteResult, error) {
 			var vals []string
 			for _, n := range []string{"alice", "bob", "carol"} {

@@ -1,0 +1,260 @@
+//lint:file-ignore SA1019 roots and sampling are deprecated from MCP 2026-07-28 (SEP-2577), yet still what servers ask for; this file passes them on.
+
+package gateway
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/bulkhead-dev/bulkhead/backend/policy"
+)
+
+// From 2026-07-28 a server asks its client for input (a question for the
+// user, a request for the model, the roots) by ending a request with input
+// requests; the client sends the request again with its answers and the
+// server's request state ("multi-round trip"). The gateway screens every
+// question. To a client of that revision it passes them on, sealing the
+// server's state with what the request was, so a retry can only continue
+// that request; for a client of an earlier revision it asks them itself,
+// mid-request as that revision allows, and sends the request again.
+
+// maxRounds bounds the rounds the gateway runs for an earlier client, as
+// the SDK's own client does.
+const maxRounds = 10
+
+// sealLife is how long a client has to answer a round.
+const sealLife = 10 * time.Minute
+
+// sealed is what a round's request state stands for: the request it
+// continues and, for a tool call, the decision already made on it, so the
+// answer is not held or decided a second time.
+type sealed struct {
+	Server  string `json:"s"`
+	Method  string `json:"m"`
+	Name    string `json:"n"`  // the tool or prompt, or the resource's URI
+	Args    string `json:"a"`  // digest of the arguments the client sent
+	State   string `json:"st"` // the server's own request state
+	Nonce   string `json:"o"`
+	Expires int64  `json:"e"`
+	// The decision on a tool call, as policy made it.
+	Decision   string          `json:"d,omitempty"`
+	DecidedBy  string          `json:"b,omitempty"`
+	ApprovalID int64           `json:"i,omitempty"`
+	Decided    json.RawMessage `json:"x,omitempty"` // the arguments decided on
+}
+
+// request is the part of a seal that names the request it continues.
+func request(server, method, name string, args json.RawMessage) sealed {
+	return sealed{Server: server, Method: method, Name: name, Args: policy.ArgsHash(args)}
+}
+
+// state is the server's state of the round resumed; none for a first.
+func (s *sealed) state() string {
+	if s == nil {
+		return ""
+	}
+	return s.State
+}
+
+// needsOf is a result's input requests when it asks for input (an empty
+// map, not nil, when it asks to be sent again with none), else nil.
+func needsOf(needsInput bool, needs mcp.InputRequestMap) mcp.InputRequestMap {
+	if !needsInput {
+		return nil
+	}
+	if needs == nil {
+		needs = mcp.InputRequestMap{}
+	}
+	return needs
+}
+
+// argsOf is a prompt's arguments as a request's seal binds them.
+func argsOf(args map[string]string) json.RawMessage {
+	b, _ := json.Marshal(args)
+	return b
+}
+
+func (s sealed) sameRequest(o sealed) bool {
+	return s.Server == o.Server && s.Method == o.Method && s.Name == o.Name && s.Args == o.Args
+}
+
+// outcome is the decision a seal carries, for the audit of a later round.
+func (s sealed) outcome() policy.Outcome {
+	return policy.Outcome{Allowed: true, Arguments: s.Decided, Decision: s.Decision, DecidedBy: s.DecidedBy, ApprovalID: s.ApprovalID}
+}
+
+// errBadState is what a retry whose request state the gateway did not
+// issue for it, or that expired or was used, gets: the spec's code for it.
+var errBadState = &jsonrpc.Error{Code: CodeInvalidParams, Message: "requestState was not issued by this gateway for this request, has expired or was already used: send the request again without inputResponses or requestState"}
+
+// seal signs s for the client to echo: JSON and its HMAC under a key of
+// this gateway process.
+func (g *Gateway) seal(s sealed) string {
+	nonce := make([]byte, 12)
+	rand.Read(nonce)
+	s.Nonce = base64.RawURLEncoding.EncodeToString(nonce)
+	s.Expires = time.Now().Add(sealLife).Unix()
+	body, _ := json.Marshal(s)
+	mac := hmac.New(sha256.New, g.sealKey[:])
+	mac.Write(body)
+	return base64.RawURLEncoding.EncodeToString(body) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// unseal checks that token is a seal this gateway issued for the request
+// want names, still fresh and not used before, and uses it up.
+func (g *Gateway) unseal(token string, want sealed) (sealed, error) {
+	body64, mac64, ok := strings.Cut(token, ".")
+	body, err1 := base64.RawURLEncoding.DecodeString(body64)
+	got, err2 := base64.RawURLEncoding.DecodeString(mac64)
+	if !ok || err1 != nil || err2 != nil {
+		return sealed{}, errBadState
+	}
+	mac := hmac.New(sha256.New, g.sealKey[:])
+	mac.Write(body)
+	var s sealed
+	if !hmac.Equal(got, mac.Sum(nil)) || json.Unmarshal(body, &s) != nil || !s.sameRequest(want) {
+		return sealed{}, errBadState
+	}
+	now := time.Now().Unix()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for n, exp := range g.usedSeals {
+		if exp < now {
+			delete(g.usedSeals, n)
+		}
+	}
+	if s.Expires < now || g.usedSeals[s.Nonce] != 0 {
+		return sealed{}, errBadState
+	}
+	g.usedSeals[s.Nonce] = s.Expires
+	return s, nil
+}
+
+// resume reads a retry's request state: the seal it names, or none for a
+// first round. Answers without the gateway's state are refused: they
+// answer no question the gateway passed on.
+func (g *Gateway) resume(state string, answers mcp.InputResponseMap, want sealed) (*sealed, error) {
+	if state == "" {
+		if len(answers) > 0 {
+			return nil, errBadState
+		}
+		return nil, nil
+	}
+	s, err := g.unseal(state, want)
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// send is one round of a request to a server: sent with the answers and
+// state of the round before (none on the first), it returns the input
+// the server still needs (nil once it has answered) and its state.
+type send func(answers mcp.InputResponseMap, state string) (needs mcp.InputRequestMap, next string, err error)
+
+// rounds runs a request that a server may answer with input requests,
+// starting from the client's answers and the server's state of an earlier
+// round. For a client of the stateless revision it returns the server's
+// next questions, screened, with the state to send them back with; for an
+// earlier client it asks them itself until the server answers. out is the
+// seal's template: the request and, for a tool call, its decision.
+func (g *Gateway) rounds(ctx context.Context, d *downstream, ss *mcp.ServerSession, out sealed, answers mcp.InputResponseMap, state string, round send) (mcp.InputRequestMap, string, error) {
+	for n := 1; ; n++ {
+		needs, next, err := round(answers, state)
+		if err != nil || needs == nil {
+			return nil, "", err
+		}
+		if err := g.screenQuestions(ctx, d, needs); err != nil {
+			return nil, "", err
+		}
+		if stateless(ss) {
+			out.State = next
+			return needs, g.seal(out), nil
+		}
+		switch {
+		case len(needs) == 0:
+			return nil, "", fmt.Errorf("server %q is busy (it asked for no input and to be asked again): try again later", d.name)
+		case n == maxRounds:
+			return nil, "", fmt.Errorf("server %q asked for input %d times in one request; the gateway stops there", d.name, maxRounds)
+		}
+		if answers, err = ask(ctx, ss, needs); err != nil {
+			return nil, "", err
+		}
+		state = next
+	}
+}
+
+// screenQuestions screens what a server asks the user or the model, as
+// the gateway screens the same questions sent mid-request.
+func (g *Gateway) screenQuestions(ctx context.Context, d *downstream, needs mcp.InputRequestMap) error {
+	for _, q := range needs {
+		var err error
+		switch p := q.(type) {
+		case *mcp.ElicitParams:
+			err = g.screen(ctx, d, "question for the user (elicitation)", elicitSlots(p))
+		case *mcp.CreateMessageWithToolsParams:
+			err = g.screen(ctx, d, "request for the client's model (sampling)", samplingToolsSlots(p))
+		case *mcp.CreateMessageParams:
+			err = g.screen(ctx, d, "request for the client's model (sampling)", samplingSlots(p))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ask puts a round's questions to a client of an earlier revision, each as
+// the request that revision has for it, and collects the answers.
+func ask(ctx context.Context, ss *mcp.ServerSession, needs mcp.InputRequestMap) (mcp.InputResponseMap, error) {
+	answers := mcp.InputResponseMap{}
+	for id, q := range needs {
+		var a mcp.InputResponse
+		var err error
+		switch p := q.(type) {
+		case *mcp.ElicitParams:
+			a, err = ss.Elicit(ctx, p)
+		case *mcp.CreateMessageWithToolsParams:
+			a, err = createMessage(ctx, ss, p)
+		case *mcp.CreateMessageParams:
+			a, err = ss.CreateMessage(ctx, p)
+		case *mcp.ListRootsParams:
+			a, err = ss.ListRoots(ctx, p)
+		default:
+			err = fmt.Errorf("unknown kind of input request %T", q)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("asking the client for input %q: %w", id, err)
+		}
+		answers[id] = a
+	}
+	return answers, nil
+}
+
+// createMessage asks for a sampling: with tools where the server offers
+// the model some, else as the plain request every revision has.
+func createMessage(ctx context.Context, ss *mcp.ServerSession, p *mcp.CreateMessageWithToolsParams) (mcp.InputResponse, error) {
+	if len(p.Tools) > 0 {
+		return ss.CreateMessageWithTools(ctx, p)
+	}
+	plain := &mcp.CreateMessageParams{Meta: p.Meta, IncludeContext: p.IncludeContext, MaxTokens: p.MaxTokens, Metadata: p.Metadata,
+		ModelPreferences: p.ModelPreferences, StopSequences: p.StopSequences, SystemPrompt: p.SystemPrompt, Temperature: p.Temperature}
+	for _, m := range p.Messages {
+		if len(m.Content) != 1 {
+			return nil, errors.New("a sampling message with several contents needs a client that samples with tools")
+		}
+		plain.Messages = append(plain.Messages, &mcp.SamplingMessage{Role: m.Role, Content: m.Content[0]})
+	}
+	return ss.CreateMessage(ctx, plain)
+}
