@@ -25,23 +25,7 @@ import (
 // conformanceGaps are the scenarios that pass against the conformance
 // server directly but not yet through the gateway, by revision/scenario,
 // with why. Each must still fail: one that passes is taken off the list.
-var conformanceGaps = map[string]string{
-	"2026-07-28/server-stateless":                              "the server is told the gateway's client capabilities, not the calling client's",
-	"2026-07-28/input-required-result-basic-elicitation":       noRounds,
-	"2026-07-28/input-required-result-basic-list-roots":        noRounds,
-	"2026-07-28/input-required-result-basic-sampling":          noRounds,
-	"2026-07-28/input-required-result-capability-check":        noRounds,
-	"2026-07-28/input-required-result-multi-round":             noRounds,
-	"2026-07-28/input-required-result-multiple-input-requests": noRounds,
-	"2026-07-28/input-required-result-non-tool-request":        noRounds,
-	"2026-07-28/input-required-result-request-state":           noRounds,
-	"2026-07-28/input-required-result-result-type":             noRounds,
-	"2026-07-28/input-required-result-tampered-state":          noRounds,
-}
-
-// noRounds: the gateway speaks 2025-11-25 to servers, whose questions in
-// the middle of a request a 2026-07-28 client cannot take.
-const noRounds = "multi-round-trip requests are not forwarded yet"
+var conformanceGaps = map[string]string{}
 
 // TestConformanceThroughTheGateway runs the official conformance suite's
 // server scenarios, at every revision it has them for, against the

@@ -1,6 +1,6 @@
 package main
 
-//lint:file-ignore SA1019 sampling and mid-call requests are how servers asked up to 2025-11-25, which the suite still tests; SEP-2577 deprecates them only from 2026-07-28.
+//lint:file-ignore SA1019 sampling and logging are deprecated by SEP-2577 from 2026-07-28, and the suite still tests them.
 
 import (
 	"context"
@@ -20,19 +20,19 @@ type messageIn struct {
 	Message string `json:"message" jsonschema:"the message to show the user"`
 }
 
-// addAskingTools adds the tools that ask the client mid-call, as servers do
-// up to 2025-11-25: sampling/createMessage and elicitation/create on the
-// session. The SDK refuses both when the client did not declare the
-// capability, and the tool then fails.
+// addAskingTools adds the tools of the 2025 scenarios that ask the client
+// for sampling or elicitation. They ask in their results, as a server that
+// speaks 2026-07-28 must: the SDK asks a client of an earlier revision in
+// the middle of the call instead, which is what those scenarios check, and
+// calls the tool again with the answer.
 func addAskingTools(s *mcp.Server) {
 	mcp.AddTool(s, &mcp.Tool{Name: "test_sampling", Description: "Asks the client's model the prompt it is given."},
 		func(ctx context.Context, req *mcp.CallToolRequest, in promptIn) (*mcp.CallToolResult, any, error) {
-			res, err := req.Session.CreateMessage(ctx, &mcp.CreateMessageParams{MaxTokens: 100,
-				Messages: []*mcp.SamplingMessage{{Role: "user", Content: &mcp.TextContent{Text: in.Prompt}}}})
-			if err != nil {
-				return nil, nil, fmt.Errorf("sampling failed: %w", err)
+			if answer, ok := sampled(req.Params.InputResponses, "answer"); ok {
+				return text("LLM response: " + answer), nil, nil
 			}
-			return text("LLM response: " + textOf(res.Content)), nil, nil
+			return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{"answer": &mcp.CreateMessageParams{MaxTokens: 100,
+				Messages: []*mcp.SamplingMessage{{Role: "user", Content: &mcp.TextContent{Text: in.Prompt}}}}}}, nil, nil
 		})
 	mcp.AddTool(s, &mcp.Tool{Name: "test_elicitation", Description: "Asks the user for a username and email address."},
 		func(ctx context.Context, req *mcp.CallToolRequest, in messageIn) (*mcp.CallToolResult, any, error) {
@@ -81,10 +81,12 @@ func objectSchema(props map[string]any, required ...string) map[string]any {
 	return s
 }
 
-func elicit(ctx context.Context, req *mcp.CallToolRequest, label, message string, schema any) (*mcp.CallToolResult, any, error) {
-	res, err := req.Session.Elicit(ctx, &mcp.ElicitParams{Message: message, RequestedSchema: schema})
-	if err != nil {
-		return nil, nil, fmt.Errorf("elicitation failed: %w", err)
+// elicit asks the user message in the tool's result, and reports the
+// answer once the tool is called again with it.
+func elicit(_ context.Context, req *mcp.CallToolRequest, label, message string, schema any) (*mcp.CallToolResult, any, error) {
+	res, ok := req.Params.InputResponses["answer"].(*mcp.ElicitResult)
+	if !ok || res == nil {
+		return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{"answer": &mcp.ElicitParams{Message: message, RequestedSchema: schema}}}, nil, nil
 	}
 	content, _ := json.Marshal(res.Content)
 	return text(fmt.Sprintf("%s: action=%s, content=%s", label, res.Action, content)), nil, nil
