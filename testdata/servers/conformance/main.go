@@ -1,5 +1,5 @@
 // Command conformance is an MCP server for the official conformance suite
-// (npm @modelcontextprotocol/conformance, pinned in testdata/conformance):
+// (npm @modelcontextprotocol/conformance, pinned in testdata/npm/conformance):
 // it offers the tools, prompts, resources and utilities the suite's server
 // scenarios call for, at the 2025-06-18, 2025-11-25 and 2026-07-28
 // revisions, so the suite can be run against it directly and through the
