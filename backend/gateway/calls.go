@@ -105,6 +105,15 @@ func (g *Gateway) authorize(ctx context.Context, c call) (policy.Outcome, error)
 	return g.opts.Gate.Authorize(ctx, c.Call)
 }
 
+// deniedNow reports whether a rule denies the call now, for a later round
+// of a call allowed before: the rules alone, nobody asked.
+func (g *Gateway) deniedNow(ctx context.Context, c call) (why string, denied bool, err error) {
+	if g.opts.Gate == nil {
+		return "", false, nil
+	}
+	return g.opts.Gate.Denies(ctx, c.Call)
+}
+
 func clientOf(ss *mcp.ServerSession) string {
 	if ss == nil {
 		return "unknown client"

@@ -141,19 +141,27 @@ func (g *Gateway) forwardTool(d *downstream, t *mcp.Tool) mcp.ToolHandler {
 			g.audit(c, policy.Outcome{Decision: store.Deny, DecidedBy: "bulkhead: a request state it did not issue for this call"}, "refused", err)
 			return nil, err
 		}
-		var out policy.Outcome
-		if resumed != nil { // a later round: decided in the first
-			out = resumed.outcome()
+		var out, decided policy.Outcome
+		if resumed != nil {
+			// A later round of a call decided in its first: a rule made
+			// since that denies it still counts; nobody is asked again.
+			decided, out = resumed.decision(), resumed.outcome()
+			if why, denied, err := g.deniedNow(ctx, c); err != nil || denied {
+				out = policy.Outcome{Decision: store.Deny, DecidedBy: why}
+			}
 		} else if out, err = g.authorize(ctx, c); err != nil {
 			g.audit(c, out, "error", err)
 			return nil, coded(CodeInternal, fmt.Errorf("server %q: deciding the call to %q: %w", d.name, t.Name, err))
+		} else {
+			decided = out
 		}
 		if !out.Allowed {
 			err := declined(d, t.Name, out)
 			g.audit(c, out, "denied", err)
 			return nil, err
 		}
-		this.Decision, this.DecidedBy, this.ApprovalID, this.Decided = out.Decision, out.DecidedBy, out.ApprovalID, out.Arguments
+		this = resumed.carry(this)
+		this.Decision, this.DecidedBy, this.ApprovalID, this.Decided = decided.Decision, decided.DecidedBy, decided.ApprovalID, decided.Arguments
 		res, err := g.callTool(ctx, d, t.Name, req, out.Arguments, this, resumed)
 		status := "ok"
 		switch {
@@ -182,6 +190,7 @@ func (g *Gateway) callTool(ctx context.Context, d *downstream, original string, 
 	var res *mcp.CallToolResult
 	needs, state, err := g.rounds(ctx, d, req.Session, this, req.Params.InputResponses, resumed.state(), func(answers mcp.InputResponseMap, state string) (mcp.InputRequestMap, string, error) {
 		params.InputResponses, params.RequestState = answers, state
+		var err error
 		if res, err = cs.CallTool(ctx, params); err != nil {
 			return nil, "", g.downstreamErr(d, cs, err)
 		}
@@ -193,7 +202,7 @@ func (g *Gateway) callTool(ctx context.Context, d *downstream, original string, 
 	case needs != nil:
 		return &mcp.CallToolResult{InputRequests: needs, RequestState: state}, nil
 	}
-	res.Meta = withoutProtocolKeys(res.Meta)
+	res.Meta, res.RequestState = withoutProtocolKeys(res.Meta), "" // the server's own, to no one
 	if err := g.screen(ctx, d, fmt.Sprintf("result of tool %q", original), toolResultSlots(res)); err != nil {
 		return nil, err
 	}
@@ -224,9 +233,11 @@ func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandle
 			return nil, err
 		}
 		params := &mcp.GetPromptParams{Meta: g.serverMeta(cs, req.Session, req.Params.Meta, meta), Name: original, Arguments: req.Params.Arguments}
+		this = resumed.carry(this)
 		var res *mcp.GetPromptResult
 		needs, state, err := g.rounds(ctx, d, req.Session, this, req.Params.InputResponses, resumed.state(), func(answers mcp.InputResponseMap, state string) (mcp.InputRequestMap, string, error) {
 			params.InputResponses, params.RequestState = answers, state
+			var err error
 			if res, err = cs.GetPrompt(ctx, params); err != nil {
 				return nil, "", g.downstreamErr(d, cs, err)
 			}
@@ -238,7 +249,7 @@ func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandle
 		case needs != nil:
 			return &mcp.GetPromptResult{InputRequests: needs, RequestState: state}, nil
 		}
-		res.Meta = withoutProtocolKeys(res.Meta)
+		res.Meta, res.RequestState = withoutProtocolKeys(res.Meta), ""
 		if err := g.screen(ctx, d, fmt.Sprintf("messages of prompt %q", original), promptSlots(res)); err != nil {
 			return nil, err
 		}
@@ -260,9 +271,11 @@ func (g *Gateway) forwardRead(d *downstream) mcp.ResourceHandler {
 			return nil, err
 		}
 		params := &mcp.ReadResourceParams{Meta: g.serverMeta(cs, req.Session, req.Params.Meta, meta), URI: req.Params.URI}
+		this = resumed.carry(this)
 		var res *mcp.ReadResourceResult
 		needs, state, err := g.rounds(ctx, d, req.Session, this, req.Params.InputResponses, resumed.state(), func(answers mcp.InputResponseMap, state string) (mcp.InputRequestMap, string, error) {
 			params.InputResponses, params.RequestState = answers, state
+			var err error
 			if res, err = cs.ReadResource(ctx, params); err != nil {
 				return nil, "", g.downstreamErr(d, cs, err)
 			}
@@ -274,7 +287,7 @@ func (g *Gateway) forwardRead(d *downstream) mcp.ResourceHandler {
 		case needs != nil:
 			return &mcp.ReadResourceResult{InputRequests: needs, RequestState: state}, nil
 		}
-		res.Meta = withoutProtocolKeys(res.Meta)
+		res.Meta, res.RequestState = withoutProtocolKeys(res.Meta), ""
 		if err := g.screen(ctx, d, fmt.Sprintf("contents of resource %q", req.Params.URI), readSlots(res)); err != nil {
 			return nil, err
 		}

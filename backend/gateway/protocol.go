@@ -69,26 +69,31 @@ func (g *Gateway) serverMeta(cs *mcp.ClientSession, ss *mcp.ServerSession, upstr
 	return out
 }
 
-// capabilitiesOf is what a client said it can do: in the request's _meta
-// (stateless revisions), else when it initialized.
-func capabilitiesOf(ss *mcp.ServerSession, upstream mcp.Meta) any {
-	if c, ok := upstream[mcp.MetaKeyClientCapabilities]; ok {
-		return c
+// capabilitiesOf is what a client said it can do, in the request's _meta
+// (stateless revisions) or else when it initialized, of what the gateway
+// passes on: roots, sampling and elicitation. Anything else it declared
+// (tasks, extensions) the gateway does not carry, so a server is not told
+// of it.
+func capabilitiesOf(ss *mcp.ServerSession, upstream mcp.Meta) map[string]any {
+	declared, inMeta := upstream[mcp.MetaKeyClientCapabilities]
+	var initialized *mcp.ClientCapabilities
+	if !inMeta && ss != nil {
+		if p := ss.InitializeParams(); p != nil {
+			initialized, declared = p.Capabilities, p.Capabilities
+		}
+	}
+	var all map[string]any
+	if b, err := json.Marshal(declared); err == nil {
+		json.Unmarshal(b, &all)
 	}
 	out := map[string]any{}
-	var p *mcp.InitializeParams
-	if ss != nil {
-		p = ss.InitializeParams()
+	for _, k := range []string{"roots", "sampling", "elicitation"} {
+		if v, ok := all[k]; ok {
+			out[k] = v
+		}
 	}
-	if p == nil || p.Capabilities == nil {
-		return out
-	}
-	c := p.Capabilities
-	if b, err := json.Marshal(c); err == nil {
-		json.Unmarshal(b, &out)
-	}
-	if c.RootsV2 == nil {
-		delete(out, "roots") // always marshalled; present only if declared
+	if initialized != nil && initialized.RootsV2 == nil {
+		delete(out, "roots") // always marshalled; declared only if RootsV2 is set
 	}
 	return out
 }

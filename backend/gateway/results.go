@@ -232,24 +232,10 @@ func samplingSlots(p *mcp.CreateMessageParams) []textSlot {
 	return slots
 }
 
-// samplingToolsSlots are what a server asks the client's model to read in
-// a request that may offer it tools: the prompt, each message, and each
-// tool's description.
-func samplingToolsSlots(p *mcp.CreateMessageWithToolsParams) []textSlot {
-	slots := []textSlot{{p.SystemPrompt, func(s string) { p.SystemPrompt = s }}}
-	for _, m := range p.Messages {
-		slots = append(slots, contentSlots(m.Content)...)
-	}
-	for _, t := range p.Tools {
-		slots = append(slots, textSlot{t.Description, func(s string) { t.Description = s }})
-	}
-	return slots
-}
-
 // elicitSlots are what a server asks the person through the client: the
 // question, and every text of the form it asks them to fill in.
 func elicitSlots(p *mcp.ElicitParams) []textSlot {
-	return append([]textSlot{{p.Message, func(s string) { p.Message = s }}}, structuredSlots(p.RequestedSchema)...)
+	return append([]textSlot{{p.Message, func(s string) { p.Message = s }}, {p.URL, func(s string) { p.URL = s }}}, structuredSlots(p.RequestedSchema)...)
 }
 
 // logSlots are a log message's texts: its logger and its data.

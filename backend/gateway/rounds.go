@@ -3,6 +3,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -46,7 +47,8 @@ type sealed struct {
 	Args    string `json:"a"`  // digest of the arguments the client sent
 	State   string `json:"st"` // the server's own request state
 	Nonce   string `json:"o"`
-	Expires int64  `json:"e"`
+	Expires int64  `json:"e"` // set at the first round: a request's rounds end together
+	Round   int    `json:"r"`
 	// The decision on a tool call, as policy made it.
 	Decision   string          `json:"d,omitempty"`
 	DecidedBy  string          `json:"b,omitempty"`
@@ -59,6 +61,15 @@ func request(server, method, name string, args json.RawMessage) sealed {
 	return sealed{Server: server, Method: method, Name: name, Args: policy.ArgsHash(args)}
 }
 
+// carry gives the next round's seal the request's deadline and count of
+// rounds so far, from the round resumed; none for a first.
+func (s *sealed) carry(next sealed) sealed {
+	if s != nil {
+		next.Expires, next.Round = s.Expires, s.Round
+	}
+	return next
+}
+
 // state is the server's state of the round resumed; none for a first.
 func (s *sealed) state() string {
 	if s == nil {
@@ -68,9 +79,11 @@ func (s *sealed) state() string {
 }
 
 // needsOf is a result's input requests when it asks for input (an empty
-// map, not nil, when it asks to be sent again with none), else nil.
+// map, not nil, when it asks to be sent again with none), else nil. A
+// result with input requests asks for input whatever its resultType says,
+// as the SDK reads it when it answers the client.
 func needsOf(needsInput bool, needs mcp.InputRequestMap) mcp.InputRequestMap {
-	if !needsInput {
+	if !needsInput && needs == nil {
 		return nil
 	}
 	if needs == nil {
@@ -89,9 +102,17 @@ func (s sealed) sameRequest(o sealed) bool {
 	return s.Server == o.Server && s.Method == o.Method && s.Name == o.Name && s.Args == o.Args
 }
 
-// outcome is the decision a seal carries, for the audit of a later round.
-func (s sealed) outcome() policy.Outcome {
+// decision is the decision a seal carries, as made on the first round.
+func (s sealed) decision() policy.Outcome {
 	return policy.Outcome{Allowed: true, Arguments: s.Decided, Decision: s.Decision, DecidedBy: s.DecidedBy, ApprovalID: s.ApprovalID}
+}
+
+// outcome is that decision as a later round is audited with it: said to
+// be a continuation, so no row reads as a second decision.
+func (s sealed) outcome() policy.Outcome {
+	out := s.decision()
+	out.DecidedBy = fmt.Sprintf("bulkhead: round %d of a call decided by %s", s.Round+1, s.DecidedBy)
+	return out
 }
 
 // errBadState is what a retry whose request state the gateway did not
@@ -100,15 +121,21 @@ var errBadState = &jsonrpc.Error{Code: CodeInvalidParams, Message: "requestState
 
 // seal signs s for the client to echo: JSON and its HMAC under a key of
 // this gateway process.
-func (g *Gateway) seal(s sealed) string {
+func (g *Gateway) seal(s sealed) (string, error) {
 	nonce := make([]byte, 12)
 	rand.Read(nonce)
 	s.Nonce = base64.RawURLEncoding.EncodeToString(nonce)
-	s.Expires = time.Now().Add(sealLife).Unix()
-	body, _ := json.Marshal(s)
+	if s.Expires == 0 {
+		s.Expires = time.Now().Add(sealLife).Unix()
+	}
+	s.Round++
+	body, err := json.Marshal(s)
+	if err != nil {
+		return "", err
+	}
 	mac := hmac.New(sha256.New, g.sealKey[:])
 	mac.Write(body)
-	return base64.RawURLEncoding.EncodeToString(body) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	return base64.RawURLEncoding.EncodeToString(body) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)), nil
 }
 
 // unseal checks that token is a seal this gateway issued for the request
@@ -179,8 +206,12 @@ func (g *Gateway) rounds(ctx context.Context, d *downstream, ss *mcp.ServerSessi
 			return nil, "", err
 		}
 		if stateless(ss) {
+			if out.Round >= maxRounds {
+				return nil, "", fmt.Errorf("server %q asked for input %d times in one request; the gateway stops there", d.name, maxRounds)
+			}
 			out.State = next
-			return needs, g.seal(out), nil
+			sealedState, err := g.seal(out)
+			return needs, sealedState, err
 		}
 		switch {
 		case len(needs) == 0:
@@ -195,24 +226,55 @@ func (g *Gateway) rounds(ctx context.Context, d *downstream, ss *mcp.ServerSessi
 	}
 }
 
-// screenQuestions screens what a server asks the user or the model, as
-// the gateway screens the same questions sent mid-request.
+// screenQuestions screens every text of what a server asks the user or
+// the model, each question whole as it would reach the client (message,
+// schema, URL, messages, tools offered to the model, _meta), and refuses a
+// kind of question the gateway does not know.
 func (g *Gateway) screenQuestions(ctx context.Context, d *downstream, needs mcp.InputRequestMap) error {
-	for _, q := range needs {
-		var err error
-		switch p := q.(type) {
+	for id, q := range needs {
+		var subject string
+		switch q.(type) {
+		case *mcp.ListRootsParams:
+			continue // the client's own roots; nothing of the server's
 		case *mcp.ElicitParams:
-			err = g.screen(ctx, d, "question for the user (elicitation)", elicitSlots(p))
-		case *mcp.CreateMessageWithToolsParams:
-			err = g.screen(ctx, d, "request for the client's model (sampling)", samplingToolsSlots(p))
-		case *mcp.CreateMessageParams:
-			err = g.screen(ctx, d, "request for the client's model (sampling)", samplingSlots(p))
+			subject = "question for the user (elicitation)"
+		case *mcp.CreateMessageParams, *mcp.CreateMessageWithToolsParams:
+			subject = "request for the client's model (sampling)"
+		default:
+			return fmt.Errorf("server %q asked for input of a kind the gateway does not pass on (%T)", d.name, q)
 		}
+		raw, err := json.Marshal(q)
 		if err != nil {
 			return err
 		}
+		var tree any
+		if err := json.Unmarshal(raw, &tree); err != nil {
+			return err
+		}
+		if err := g.screen(ctx, d, subject, structuredSlots(tree)); err != nil {
+			return err
+		}
+		if screened, _ := json.Marshal(tree); !bytes.Equal(screened, raw) {
+			if needs[id], err = remade(q, screened); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// remade is a question of q's kind read from its screened JSON.
+func remade(q mcp.InputRequest, screened []byte) (mcp.InputRequest, error) {
+	var out mcp.InputRequest
+	switch q.(type) {
+	case *mcp.ElicitParams:
+		out = &mcp.ElicitParams{}
+	case *mcp.CreateMessageParams:
+		out = &mcp.CreateMessageParams{}
+	default:
+		out = &mcp.CreateMessageWithToolsParams{}
+	}
+	return out, json.Unmarshal(screened, out)
 }
 
 // ask puts a round's questions to a client of an earlier revision, each as

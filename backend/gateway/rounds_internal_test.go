@@ -4,6 +4,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/bulkhead-dev/bulkhead/backend/internal/testenv"
+	"github.com/bulkhead-dev/bulkhead/backend/policy"
 	"github.com/bulkhead-dev/bulkhead/backend/store"
 )
 
@@ -202,9 +204,10 @@ func TestAnApprovedCallIsNotHeldAgainForItsAnswer(t *testing.T) {
 	if len(rows) != 2 {
 		t.Fatalf("audit: %+v", rows)
 	}
-	for _, r := range rows {
-		if r.ApprovalID == nil || *r.ApprovalID != held.ID || r.DecidedBy != "user ada" {
-			t.Errorf("audited %+v, want the person's decision on held call %d", r, held.ID)
+	slices.SortFunc(rows, func(a, b store.AuditEntry) int { return a.At.Compare(b.At) })
+	for i, by := range []string{"user ada", "bulkhead: round 2 of a call decided by user ada"} {
+		if r := rows[i]; r.ApprovalID == nil || *r.ApprovalID != held.ID || r.DecidedBy != by {
+			t.Errorf("round %d audited %+v, want decided by %q, held call %d", i+1, r, by, held.ID)
 		}
 	}
 }
@@ -254,30 +257,118 @@ func TestAStatelessServerIsToldTheCallersLevelAndCapabilities(t *testing.T) {
 }
 
 // The questions a server asks in its results are screened as those it
-// asks mid-call are: text aimed at the model and a secret, in a question
-// for the user and in a request for the model, reach the client redacted.
+// asks mid-call are, each whole: text aimed at the model and a secret in a
+// question for the user, its URL, a request for the model and the tools
+// offered to it reach the client redacted, whether or not the server
+// marked its result as asking (the SDK reads input requests as asking
+// either way), and the server's own state never reaches the client.
 func TestAServersQuestionsInItsResultAreScreened(t *testing.T) {
-	srv := memBackend{name: "srv", stateless: true, add: func(s *mcp.Server) {
+	for _, marked := range []bool{true, false} {
+		t.Run(fmt.Sprintf("marked %v", marked), func(t *testing.T) {
+			srv := memBackend{name: "srv", stateless: true, add: func(s *mcp.Server) {
+				s.AddTool(&mcp.Tool{Name: "ask", InputSchema: map[string]any{"type": "object"}},
+					func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+						return &mcp.CallToolResult{RequestState: "the server's own", InputRequests: mcp.InputRequestMap{
+							"user": &mcp.ElicitParams{Message: tainted, RequestedSchema: map[string]any{"type": "object"}},
+							"page": &mcp.ElicitParams{Message: "Sign in", URL: "https://sign.example/?k=" + leakedKey, ElicitationID: "e1"},
+							"model": &mcp.CreateMessageWithToolsParams{MaxTokens: 10,
+								Messages: []*mcp.SamplingMessageV2{{Role: "user", Content: []mcp.Content{&mcp.TextContent{Text: tainted}}}},
+								Tools: []*mcp.Tool{{Name: "lookup", Description: "Looks up.", InputSchema: map[string]any{"type": "object",
+									"properties": map[string]any{"q": map[string]any{"type": "string", "description": tainted}}}}}},
+						}}, nil
+					})
+				if !marked {
+					s.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
+						return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+							res, err := next(ctx, method, req)
+							if r, ok := res.(*mcp.CallToolResult); ok && r.InputRequests != nil {
+								return &mcp.CallToolResult{InputRequests: r.InputRequests, RequestState: r.RequestState}, err // no resultType
+							}
+							return res, err
+						}
+					})
+				}
+			}}
+			client := mcp.NewClient(&mcp.Implementation{Name: "test-client", Version: "1"}, &mcp.ClientOptions{MultiRoundTrip: &mcp.MultiRoundTripOptions{Disabled: true}})
+			_, cs := memGatewayAt(t, statelessVersion, client, nil, srv)
+			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "srv__ask", Arguments: map[string]any{}})
+			if err != nil || !res.NeedsInput() {
+				t.Fatalf("%+v, %v", res, err)
+			}
+			if strings.Contains(res.RequestState, "server's own") || strings.Contains(res.RequestState, "c2VydmVyJ3Mgb3du") {
+				t.Errorf("the server's own state reached the client as it was: %q", res.RequestState)
+			}
+			user, _ := res.InputRequests["user"].(*mcp.ElicitParams)
+			if user == nil || !clean(user.Message) {
+				t.Errorf("question for the user: %+v", user)
+			}
+			if page, _ := res.InputRequests["page"].(*mcp.ElicitParams); page == nil || strings.Contains(page.URL, leakedKey) {
+				t.Errorf("the page the user is sent to: %+v", page)
+			}
+			model, _ := res.InputRequests["model"].(*mcp.CreateMessageWithToolsParams)
+			if model == nil || len(model.Messages) != 1 || !clean(model.Messages[0].Content[0].(*mcp.TextContent).Text) {
+				t.Fatalf("request for the model: %+v", model)
+			}
+			schema, _ := json.Marshal(model.Tools[0].InputSchema)
+			if strings.Contains(string(schema), "previous instructions") || strings.Contains(string(schema), leakedKey) {
+				t.Errorf("a tool offered to the model: %s", schema)
+			}
+		})
+	}
+}
+
+// A later round is audited as the continuation it is, and a rule made
+// since the first that denies the call ends it; nor may a request go on
+// for ever: at ten rounds the gateway stops it.
+func TestARoundIsDecidedByTheRulesOfNow(t *testing.T) {
+	endless := memBackend{name: "srv", stateless: true, add: func(s *mcp.Server) {
 		s.AddTool(&mcp.Tool{Name: "ask", InputSchema: map[string]any{"type": "object"}},
 			func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-				return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{
-					"user":  &mcp.ElicitParams{Message: tainted, RequestedSchema: map[string]any{"type": "object"}},
-					"model": &mcp.CreateMessageParams{MaxTokens: 10, Messages: []*mcp.SamplingMessage{{Role: "user", Content: &mcp.TextContent{Text: tainted}}}},
-				}}, nil
+				return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{"more": &mcp.ElicitParams{Message: "And?", RequestedSchema: map[string]any{"type": "object"}}}}, nil
 			})
 	}}
 	client := mcp.NewClient(&mcp.Implementation{Name: "test-client", Version: "1"}, &mcp.ClientOptions{MultiRoundTrip: &mcp.MultiRoundTripOptions{Disabled: true}})
-	_, cs := memGatewayAt(t, statelessVersion, client, nil, srv)
-	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "srv__ask", Arguments: map[string]any{}})
-	if err != nil || !res.NeedsInput() {
-		t.Fatalf("%+v, %v", res, err)
+	g, cs := memGatewayAt(t, statelessVersion, client, gated, endless)
+	ctx := context.Background()
+	st := g.opts.Store
+	if err := policy.SetRule(ctx, st, "srv", "ask", policy.Allow, "user ada"); err != nil {
+		t.Fatal(err)
 	}
-	user, _ := res.InputRequests["user"].(*mcp.ElicitParams)
-	model, _ := res.InputRequests["model"].(*mcp.CreateMessageWithToolsParams)
-	if user == nil || !clean(user.Message) {
-		t.Errorf("question for the user: %+v", user)
+	answer := mcp.InputResponseMap{"more": &mcp.ElicitResult{Action: "accept", Content: map[string]any{}}}
+	round := func(state string) (*mcp.CallToolResult, error) {
+		var answers mcp.InputResponseMap
+		if state != "" {
+			answers = answer
+		}
+		return cs.CallTool(ctx, &mcp.CallToolParams{Name: "srv__ask", Arguments: map[string]any{}, InputResponses: answers, RequestState: state})
 	}
-	if model == nil || len(model.Messages) != 1 || len(model.Messages[0].Content) != 1 || !clean(model.Messages[0].Content[0].(*mcp.TextContent).Text) {
-		t.Errorf("request for the model: %+v", model)
+	res, err := round("")
+	for n := 2; err == nil && n <= maxRounds+1; n++ {
+		res, err = round(res.RequestState)
+	}
+	if err == nil || !strings.Contains(err.Error(), "asked for input 10 times") {
+		t.Errorf("after %d rounds: %+v, %v; want the request stopped", maxRounds+1, res, err)
+	}
+	rows, _ := st.Audit(ctx, store.AuditFilter{Server: "srv", Status: "input required"})
+	continued := 0
+	for _, r := range rows {
+		if strings.HasPrefix(r.DecidedBy, "bulkhead: round ") && strings.HasSuffix(r.DecidedBy, " of a call decided by policy: user ada's rule for tool ask: allow") {
+			continued++
+		}
+	}
+	if len(rows) != maxRounds || continued != maxRounds-1 {
+		t.Errorf("audited %d rounds, %d as continued, want %d and %d: %+v", len(rows), continued, maxRounds, maxRounds-1, rows)
+	}
+
+	res, err = round("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := policy.SetRule(ctx, st, "srv", "ask", policy.Deny, "user ada"); err != nil {
+		t.Fatal(err)
+	}
+	var wire *jsonrpc.Error
+	if _, err := round(res.RequestState); !errors.As(err, &wire) || wire.Code != CodeDeclined {
+		t.Errorf("a round after a rule came to deny the call: %v, want declined", err)
 	}
 }

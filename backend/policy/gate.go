@@ -86,6 +86,19 @@ func (g *Gate) Authorize(ctx context.Context, c Call) (Outcome, error) {
 	return out, nil
 }
 
+// Denies reports whether the rules deny a call now, with why, without
+// holding it for anyone: for a call allowed before, continued since.
+func (g *Gate) Denies(ctx context.Context, c Call) (why string, denied bool, err error) {
+	rules, err := g.Store.Rules(ctx, c.Tool.Server)
+	if err != nil {
+		return "bulkhead: the rules could not be read", true, err
+	}
+	if v := Decide(g.Admin, rules, c.Tool, c.ArgsHash); v.Action == Deny {
+		return "policy: " + v.Why, true, nil
+	}
+	return "", false, nil
+}
+
 // Recover settles the calls left by gateways that ended (see
 // Queue.Recover) and says so in the audit log.
 func (g *Gate) Recover(ctx context.Context) (int, error) {
