@@ -267,8 +267,8 @@ func tokenProxy(t *testing.T, gw, token string) *httptest.Server {
 			r.Out.Header.Set("Authorization", "Bearer "+token)
 		},
 	})
+	self = srv.Listener.Addr().String() // before it serves
 	srv.Start()
-	self = srv.Listener.Addr().String()
 	t.Cleanup(srv.Close)
 	return srv
 }
