@@ -145,7 +145,7 @@ func (g *Gateway) forwardTool(d *downstream, t *mcp.Tool) mcp.ToolHandler {
 		if resumed != nil {
 			// A later round of a call decided in its first: a rule made
 			// since that denies it still counts; nobody is asked again.
-			decided, out = resumed.decision(), resumed.outcome()
+			decided, out = resumed.decision(c.Arguments), resumed.outcome(c.Arguments)
 			if why, denied, err := g.deniedNow(ctx, c); err != nil || denied {
 				out = policy.Outcome{Decision: store.Deny, DecidedBy: why}
 			}
@@ -161,7 +161,7 @@ func (g *Gateway) forwardTool(d *downstream, t *mcp.Tool) mcp.ToolHandler {
 			return nil, err
 		}
 		this = resumed.carry(this)
-		this.Decision, this.DecidedBy, this.ApprovalID, this.Decided = decided.Decision, decided.DecidedBy, decided.ApprovalID, decided.Arguments
+		this.Decision, this.DecidedBy, this.ApprovalID = decided.Decision, decided.DecidedBy, decided.ApprovalID
 		res, err := g.callTool(ctx, d, t.Name, req, out.Arguments, this, resumed)
 		status := "ok"
 		switch {

@@ -4,6 +4,8 @@ package gateway
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -95,7 +97,7 @@ type Gateway struct {
 	nextToken uint64
 
 	usedSeals map[string]int64 // nonces of the request states already answered, until they expire (rounds.go)
-	sealKey   [32]byte         // signs the request states handed to clients
+	sealer    cipher.AEAD      // seals the request states handed to clients
 
 	toggles  atomic.Pointer[store.Toggles] // servers and tools a person turned on or off (toggles.go)
 	overHTTP atomic.Bool                   // served by HTTPHandler: a session without an ID is one request
@@ -142,7 +144,15 @@ func New(backends []Backend, opts Options) (*Gateway, error) {
 		progress: map[string]*progressRoute{}, usedSeals: map[string]int64{},
 		judging: scan.NewContext(nil).WithSecrets(opts.Secrets).WithJudge(opts.Judge),
 	}
-	rand.Read(g.sealKey[:])
+	key := make([]byte, 32)
+	rand.Read(key)
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	if g.sealer, err = cipher.NewGCM(block); err != nil {
+		return nil, err
+	}
 	for _, b := range backends {
 		if _, dup := g.byName[b.Name()]; dup {
 			return nil, fmt.Errorf("server %q is listed twice", b.Name())

@@ -5,14 +5,11 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -46,14 +43,13 @@ type sealed struct {
 	Name    string `json:"n"`  // the tool or prompt, or the resource's URI
 	Args    string `json:"a"`  // digest of the arguments the client sent
 	State   string `json:"st"` // the server's own request state
-	Nonce   string `json:"o"`
-	Expires int64  `json:"e"` // set at the first round: a request's rounds end together
+	Expires int64  `json:"e"`  // set at the first round: a request's rounds end together
 	Round   int    `json:"r"`
-	// The decision on a tool call, as policy made it.
-	Decision   string          `json:"d,omitempty"`
-	DecidedBy  string          `json:"b,omitempty"`
-	ApprovalID int64           `json:"i,omitempty"`
-	Decided    json.RawMessage `json:"x,omitempty"` // the arguments decided on
+	// The decision on a tool call, as policy made it, on the arguments the
+	// seal binds (a held call's are the client's, or it is denied).
+	Decision   string `json:"d,omitempty"`
+	DecidedBy  string `json:"b,omitempty"`
+	ApprovalID int64  `json:"i,omitempty"`
 }
 
 // request is the part of a seal that names the request it continues.
@@ -102,15 +98,16 @@ func (s sealed) sameRequest(o sealed) bool {
 	return s.Server == o.Server && s.Method == o.Method && s.Name == o.Name && s.Args == o.Args
 }
 
-// decision is the decision a seal carries, as made on the first round.
-func (s sealed) decision() policy.Outcome {
-	return policy.Outcome{Allowed: true, Arguments: s.Decided, Decision: s.Decision, DecidedBy: s.DecidedBy, ApprovalID: s.ApprovalID}
+// decision is the decision a seal carries, as made on the first round, on
+// args, the arguments it binds.
+func (s sealed) decision(args json.RawMessage) policy.Outcome {
+	return policy.Outcome{Allowed: true, Arguments: args, Decision: s.Decision, DecidedBy: s.DecidedBy, ApprovalID: s.ApprovalID}
 }
 
 // outcome is that decision as a later round is audited with it: said to
 // be a continuation, so no row reads as a second decision.
-func (s sealed) outcome() policy.Outcome {
-	out := s.decision()
+func (s sealed) outcome(args json.RawMessage) policy.Outcome {
+	out := s.decision(args)
 	out.DecidedBy = fmt.Sprintf("bulkhead: round %d of a call decided by %s", s.Round+1, s.DecidedBy)
 	return out
 }
@@ -119,12 +116,10 @@ func (s sealed) outcome() policy.Outcome {
 // issue for it, or that expired or was used, gets: the spec's code for it.
 var errBadState = &jsonrpc.Error{Code: CodeInvalidParams, Message: "requestState was not issued by this gateway for this request, has expired or was already used: send the request again without inputResponses or requestState"}
 
-// seal signs s for the client to echo: JSON and its HMAC under a key of
-// this gateway process.
+// seal encrypts s for the client to echo, under a key of this gateway
+// process (AES-GCM: what the client cannot read it cannot change either).
+// Its nonce names it, so it is used once.
 func (g *Gateway) seal(s sealed) (string, error) {
-	nonce := make([]byte, 12)
-	rand.Read(nonce)
-	s.Nonce = base64.RawURLEncoding.EncodeToString(nonce)
 	if s.Expires == 0 {
 		s.Expires = time.Now().Add(sealLife).Unix()
 	}
@@ -133,24 +128,23 @@ func (g *Gateway) seal(s sealed) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	mac := hmac.New(sha256.New, g.sealKey[:])
-	mac.Write(body)
-	return base64.RawURLEncoding.EncodeToString(body) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)), nil
+	nonce := make([]byte, g.sealer.NonceSize())
+	rand.Read(nonce)
+	return base64.RawURLEncoding.EncodeToString(g.sealer.Seal(nonce, nonce, body, nil)), nil
 }
 
 // unseal checks that token is a seal this gateway issued for the request
 // want names, still fresh and not used before, and uses it up.
 func (g *Gateway) unseal(token string, want sealed) (sealed, error) {
-	body64, mac64, ok := strings.Cut(token, ".")
-	body, err1 := base64.RawURLEncoding.DecodeString(body64)
-	got, err2 := base64.RawURLEncoding.DecodeString(mac64)
-	if !ok || err1 != nil || err2 != nil {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	n := g.sealer.NonceSize()
+	if err != nil || len(raw) < n {
 		return sealed{}, errBadState
 	}
-	mac := hmac.New(sha256.New, g.sealKey[:])
-	mac.Write(body)
+	nonce := string(raw[:n])
+	body, err := g.sealer.Open(nil, raw[:n], raw[n:], nil)
 	var s sealed
-	if !hmac.Equal(got, mac.Sum(nil)) || json.Unmarshal(body, &s) != nil || !s.sameRequest(want) {
+	if err != nil || json.Unmarshal(body, &s) != nil || !s.sameRequest(want) {
 		return sealed{}, errBadState
 	}
 	now := time.Now().Unix()
@@ -161,10 +155,10 @@ func (g *Gateway) unseal(token string, want sealed) (sealed, error) {
 			delete(g.usedSeals, n)
 		}
 	}
-	if s.Expires < now || g.usedSeals[s.Nonce] != 0 {
+	if s.Expires < now || g.usedSeals[nonce] != 0 {
 		return sealed{}, errBadState
 	}
-	g.usedSeals[s.Nonce] = s.Expires
+	g.usedSeals[nonce] = s.Expires
 	return s, nil
 }
 
