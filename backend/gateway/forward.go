@@ -135,7 +135,7 @@ func (g *Gateway) forwardTool(d *downstream, t *mcp.Tool) mcp.ToolHandler {
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		c := g.newCall(d, t, req)
 		markAudited(ctx) // each way out below audits
-		this := request(d.name, "tools/call", t.Name, req.Params.Arguments)
+		this := requestSeal(d.name, "tools/call", t.Name, req.Params.Arguments)
 		resumed, err := g.resume(req.Params.RequestState, req.Params.InputResponses, this)
 		if err != nil {
 			g.audit(c, policy.Outcome{Decision: store.Deny, DecidedBy: "bulkhead: a request state it did not issue for this call"}, "refused", err)
@@ -221,7 +221,7 @@ func argumentsOf(args json.RawMessage) any {
 
 func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandler {
 	return func(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-		this := request(d.name, "prompts/get", original, argsOf(req.Params.Arguments))
+		this := requestSeal(d.name, "prompts/get", original, argsOf(req.Params.Arguments))
 		resumed, err := g.resume(req.Params.RequestState, req.Params.InputResponses, this)
 		if err != nil {
 			return nil, err
@@ -259,7 +259,7 @@ func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandle
 
 func (g *Gateway) forwardRead(d *downstream) mcp.ResourceHandler {
 	return func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
-		this := request(d.name, "resources/read", req.Params.URI, nil)
+		this := requestSeal(d.name, "resources/read", req.Params.URI, nil)
 		resumed, err := g.resume(req.Params.RequestState, req.Params.InputResponses, this)
 		if err != nil {
 			return nil, err

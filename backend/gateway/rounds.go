@@ -27,11 +27,11 @@ import (
 // that request; for a client of an earlier revision it asks them itself,
 // mid-request as that revision allows, and sends the request again.
 
-// maxRounds bounds the rounds the gateway runs for an earlier client, as
-// the SDK's own client does.
+// maxRounds bounds the rounds of one request, as the SDK's own client
+// bounds those it runs.
 const maxRounds = 10
 
-// sealLife is how long a client has to answer a round.
+// sealLife is how long the rounds of one request may take in all.
 const sealLife = 10 * time.Minute
 
 // sealed is what a round's request state stands for: the request it
@@ -52,8 +52,8 @@ type sealed struct {
 	ApprovalID int64  `json:"i,omitempty"`
 }
 
-// request is the part of a seal that names the request it continues.
-func request(server, method, name string, args json.RawMessage) sealed {
+// requestSeal is the part of a seal that names the request it continues.
+func requestSeal(server, method, name string, args json.RawMessage) sealed {
 	return sealed{Server: server, Method: method, Name: name, Args: policy.ArgsHash(args)}
 }
 
