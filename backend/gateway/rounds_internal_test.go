@@ -372,3 +372,67 @@ func TestARoundIsDecidedByTheRulesOfNow(t *testing.T) {
 		t.Errorf("a round after a rule came to deny the call: %v, want declined", err)
 	}
 }
+
+// Two clients waiting on the same server at once each get the question of
+// their own call: a server of the stateless revision asks in the result
+// of the request the question belongs to, so nothing is ambiguous (a
+// server that asks mid-call is refused then, see route).
+func TestTwoClientsWaitingOnAServerEachGetTheirOwnQuestion(t *testing.T) {
+	var mu sync.Mutex
+	arrivals, both := 0, make(chan struct{})
+	srv := memBackend{name: "srv", stateless: true, add: func(s *mcp.Server) {
+		s.AddTool(&mcp.Tool{Name: "greet", InputSchema: map[string]any{"type": "object"}},
+			func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				if answer, ok := req.Params.InputResponses["name"].(*mcp.ElicitResult); ok {
+					return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "hello " + answer.Content["name"].(string)}}}, nil
+				}
+				mu.Lock()
+				if arrivals++; arrivals == 2 {
+					close(both)
+				}
+				mu.Unlock()
+				select { // both first rounds in flight together
+				case <-both:
+				case <-time.After(30 * time.Second):
+					return nil, errors.New("the other client's call never came while this one waited")
+				}
+				return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{"name": &mcp.ElicitParams{Message: "Name?", RequestedSchema: map[string]any{"type": "object"}}}}, nil
+			})
+	}}
+	named := func(name string) *mcp.Client {
+		return mcp.NewClient(&mcp.Implementation{Name: "client-" + name, Version: "1"}, &mcp.ClientOptions{
+			ElicitationHandler: func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+				return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"name": name}}, nil
+			}})
+	}
+	g, ada := memGatewayWith(t, named("Ada"), nil, srv)
+	serverEnd, clientEnd := mcp.NewInMemoryTransports()
+	if _, err := g.Server().Connect(context.Background(), serverEnd, nil); err != nil {
+		t.Fatal(err)
+	}
+	bob, err := named("Bob").Connect(context.Background(), clientEnd, &mcp.ClientSessionOptions{ProtocolVersion: sessionVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bob.Close()
+	var wg sync.WaitGroup
+	got := map[string]string{}
+	for name, cs := range map[string]*mcp.ClientSession{"Ada": ada, "Bob": bob} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "srv__greet", Arguments: map[string]any{}})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				got[name] = err.Error()
+				return
+			}
+			got[name] = res.Content[0].(*mcp.TextContent).Text
+		}()
+	}
+	wg.Wait()
+	if got["Ada"] != "hello Ada" || got["Bob"] != "hello Bob" {
+		t.Errorf("answers %v, want each client greeted by its own name", got)
+	}
+}
