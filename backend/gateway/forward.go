@@ -160,7 +160,6 @@ func (g *Gateway) forwardTool(d *downstream, t *mcp.Tool) mcp.ToolHandler {
 			g.audit(c, out, "denied", err)
 			return nil, err
 		}
-		this = resumed.carry(this)
 		this.Decision, this.DecidedBy, this.ApprovalID = decided.Decision, decided.DecidedBy, decided.ApprovalID
 		res, err := g.callTool(ctx, d, t.Name, req, out.Arguments, this, resumed)
 		status := "ok"
@@ -188,7 +187,7 @@ func (g *Gateway) callTool(ctx context.Context, d *downstream, original string, 
 	}
 	params := &mcp.CallToolParams{Meta: g.serverMeta(cs, req.Session, req.Params.Meta, meta), Name: original, Arguments: argumentsOf(args)}
 	var res *mcp.CallToolResult
-	needs, state, err := g.rounds(ctx, d, req.Session, this, req.Params.InputResponses, resumed.state(), func(answers mcp.InputResponseMap, state string) (mcp.InputRequestMap, string, error) {
+	needs, state, err := g.rounds(ctx, d, req.Session, this, resumed, req.Params.InputResponses, func(answers mcp.InputResponseMap, state string) (mcp.InputRequestMap, string, error) {
 		params.InputResponses, params.RequestState = answers, state
 		var err error
 		if res, err = cs.CallTool(ctx, params); err != nil {
@@ -233,9 +232,8 @@ func (g *Gateway) forwardPrompt(d *downstream, original string) mcp.PromptHandle
 			return nil, err
 		}
 		params := &mcp.GetPromptParams{Meta: g.serverMeta(cs, req.Session, req.Params.Meta, meta), Name: original, Arguments: req.Params.Arguments}
-		this = resumed.carry(this)
 		var res *mcp.GetPromptResult
-		needs, state, err := g.rounds(ctx, d, req.Session, this, req.Params.InputResponses, resumed.state(), func(answers mcp.InputResponseMap, state string) (mcp.InputRequestMap, string, error) {
+		needs, state, err := g.rounds(ctx, d, req.Session, this, resumed, req.Params.InputResponses, func(answers mcp.InputResponseMap, state string) (mcp.InputRequestMap, string, error) {
 			params.InputResponses, params.RequestState = answers, state
 			var err error
 			if res, err = cs.GetPrompt(ctx, params); err != nil {
@@ -271,9 +269,8 @@ func (g *Gateway) forwardRead(d *downstream) mcp.ResourceHandler {
 			return nil, err
 		}
 		params := &mcp.ReadResourceParams{Meta: g.serverMeta(cs, req.Session, req.Params.Meta, meta), URI: req.Params.URI}
-		this = resumed.carry(this)
 		var res *mcp.ReadResourceResult
-		needs, state, err := g.rounds(ctx, d, req.Session, this, req.Params.InputResponses, resumed.state(), func(answers mcp.InputResponseMap, state string) (mcp.InputRequestMap, string, error) {
+		needs, state, err := g.rounds(ctx, d, req.Session, this, resumed, req.Params.InputResponses, func(answers mcp.InputResponseMap, state string) (mcp.InputRequestMap, string, error) {
 			params.InputResponses, params.RequestState = answers, state
 			var err error
 			if res, err = cs.ReadResource(ctx, params); err != nil {

@@ -57,23 +57,6 @@ func requestSeal(server, method, name string, args json.RawMessage) sealed {
 	return sealed{Server: server, Method: method, Name: name, Args: policy.ArgsHash(args)}
 }
 
-// carry gives the next round's seal the request's deadline and count of
-// rounds so far, from the round resumed; none for a first.
-func (s *sealed) carry(next sealed) sealed {
-	if s != nil {
-		next.Expires, next.Round = s.Expires, s.Round
-	}
-	return next
-}
-
-// state is the server's state of the round resumed; none for a first.
-func (s *sealed) state() string {
-	if s == nil {
-		return ""
-	}
-	return s.State
-}
-
 // needsOf is a result's input requests when it asks for input (an empty
 // map, not nil, when it asks to be sent again with none), else nil. A
 // result with input requests asks for input whatever its resultType says,
@@ -185,12 +168,17 @@ func (g *Gateway) resume(state string, answers mcp.InputResponseMap, want sealed
 type send func(answers mcp.InputResponseMap, state string) (needs mcp.InputRequestMap, next string, err error)
 
 // rounds runs a request that a server may answer with input requests,
-// starting from the client's answers and the server's state of an earlier
-// round. For a client of the stateless revision it returns the server's
-// next questions, screened, with the state to send them back with; for an
+// starting from the client's answers to the round resumed, if any. For a
+// client of the stateless revision it returns the server's next
+// questions, screened, with the state to send them back with; for an
 // earlier client it asks them itself until the server answers. out is the
-// seal's template: the request and, for a tool call, its decision.
-func (g *Gateway) rounds(ctx context.Context, d *downstream, ss *mcp.ServerSession, out sealed, answers mcp.InputResponseMap, state string, round send) (mcp.InputRequestMap, string, error) {
+// seal's template: the request and, for a tool call, its decision; the
+// deadline, count of rounds and server's state come from the round resumed.
+func (g *Gateway) rounds(ctx context.Context, d *downstream, ss *mcp.ServerSession, out sealed, resumed *sealed, answers mcp.InputResponseMap, round send) (mcp.InputRequestMap, string, error) {
+	var state string
+	if resumed != nil {
+		out.Expires, out.Round, state = resumed.Expires, resumed.Round, resumed.State
+	}
 	for n := 1; ; n++ {
 		needs, next, err := round(answers, state)
 		if err != nil || needs == nil {
