@@ -7,6 +7,7 @@ import (
 	"log"
 	"maps"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -256,6 +257,7 @@ func tokenProxy(t *testing.T, gw, token string) *httptest.Server {
 	}
 	var self string
 	srv := httptest.NewUnstartedServer(&httputil.ReverseProxy{
+		Transport:     withToken{token: token, next: http.DefaultTransport},
 		FlushInterval: -1,                         // event streams go through as they come
 		ErrorLog:      log.New(io.Discard, "", 0), // streams cut at the gateway's stop
 		Rewrite: func(r *httputil.ProxyRequest) {
@@ -264,7 +266,6 @@ func tokenProxy(t *testing.T, gw, token string) *httptest.Server {
 			if r.In.Host == self {
 				r.Out.Host = target.Host
 			}
-			r.Out.Header.Set("Authorization", "Bearer "+token)
 		},
 	})
 	self = srv.Listener.Addr().String() // before it serves
